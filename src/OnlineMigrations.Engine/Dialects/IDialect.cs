@@ -1,0 +1,103 @@
+using System.Data.Common;
+using OnlineMigrations.Engine.Model;
+using OnlineMigrations.Engine.Operations;
+
+namespace OnlineMigrations.Engine.Dialects;
+
+/// <summary>Which database engine a connection speaks to.</summary>
+public enum Provider { SqlServer, Sqlite }
+
+/// <summary>A destructive statement found in an expand script.</summary>
+public sealed record LintFinding(int Line, string Reason, string Statement);
+
+/// <summary>How an index is to be built, decided from the server's capabilities and -AllowOffline.</summary>
+public sealed record IndexSpec(QualifiedName Table, string Name, IReadOnlyList<string> Columns, IReadOnlyList<string> Include,
+    bool Unique, string? Where);
+
+/// <summary>
+/// Everything that is SQL text lives behind this interface: DDL for the operations, the sync
+/// triggers, the backfill batch, the catalog, the state store and the runner lock. Values always
+/// travel as parameters; identifiers are always quoted by <see cref="Quote"/>.
+/// </summary>
+public interface IDialect
+{
+    Provider Provider { get; }
+    string Quote(string identifier);
+    string Table(QualifiedName table);
+    string Literal(string text);
+
+    // ---- operations -------------------------------------------------------------------------
+    string CreateTable(QualifiedName table, IReadOnlyList<ColumnDefinition> columns, IReadOnlyList<string> primaryKey);
+    string DropTable(QualifiedName table);
+    /// <summary>Adds a column; <paramref name="column"/>.Nullable is honoured as given.</summary>
+    string AddColumn(QualifiedName table, ColumnDefinition column);
+    /// <summary>Drops a column together with its default constraint.</summary>
+    IReadOnlyList<string> DropColumn(QualifiedName table, string column);
+    string MakeNullable(QualifiedName table, ColumnInfo column);
+    string MakeNotNull(QualifiedName table, string column, string type);
+    string RenameColumn(QualifiedName table, string from, string to);
+    string RenameTable(QualifiedName from, QualifiedName to);
+    /// <summary>A step that creates the index as online as the server allows; throws when it cannot be
+    /// built online and <paramref name="allowOffline"/> is false.</summary>
+    Step CreateIndex(string stepName, IndexSpec index, ServerCapabilities capabilities, bool allowOffline);
+    string DropIndex(QualifiedName table, string name);
+    IReadOnlyList<string> RenameIndex(QualifiedName table, string from, IndexSpec renamedTo);
+    string CreateSynonym(QualifiedName name, QualifiedName target);
+    string DropSynonym(QualifiedName name);
+    string AddForeignKey(QualifiedName table, string name, IReadOnlyList<string> columns, QualifiedName referenced, IReadOnlyList<string> referencedColumns);
+    string AddCheckConstraint(QualifiedName table, string name, string expression);
+    string TrustConstraint(QualifiedName table, string name);
+    string DropConstraint(QualifiedName table, string name);
+    /// <summary>The sync trigger(s) for one table and migration: one on SQL Server, one per event on SQLite.</summary>
+    IReadOnlyList<string> CreateSyncTrigger(QualifiedName table, string triggerName, IReadOnlyList<SyncRule> rules, IReadOnlyList<string> keyColumns);
+    IReadOnlyList<string> DropSyncTrigger(QualifiedName table, string triggerName);
+    /// <summary>The trigger names <see cref="CreateSyncTrigger"/> creates, for catalog checks.</summary>
+    IReadOnlyList<string> SyncTriggerObjects(string triggerName);
+
+    // ---- expressions ------------------------------------------------------------------------
+    string Column(string column);
+    /// <summary>A predicate true when <paramref name="a"/> and <paramref name="b"/> differ, NULLs included.</summary>
+    string Differ(string a, string b);
+    /// <summary>A predicate over the version column: NULL, or one of the listed older versions (parameter names).</summary>
+    string VersionOlder(string versionColumn, IReadOnlyList<string> olderVersionParameters);
+
+    // ---- backfill and counting ----------------------------------------------------------------
+    /// <summary>Selects the key of the last row of the next batch: rows after @lo_i (unless first) and up to @hi_i, in key order, @n of them.</summary>
+    string BatchEnd(QualifiedName table, IReadOnlyList<string> keys, bool hasLower);
+    /// <summary>Selects the greatest key of the table (the fixed upper bound of a backfill pass).</summary>
+    string MaxKey(QualifiedName table, IReadOnlyList<string> keys);
+    /// <summary>Updates the rows with keys after @lo_i (unless first) and up to @end_i where <paramref name="where"/> holds.</summary>
+    string UpdateRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, IReadOnlyList<(string Column, string Value)> set, string where);
+    /// <summary>Counts the rows with keys in the same range where <paramref name="where"/> holds.</summary>
+    string CountRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string where);
+    string CountWhere(QualifiedName table, string where);
+    string CountRows(QualifiedName table);
+    string VersionHistogram(QualifiedName table, string versionColumn);
+    /// <summary>Counts rows per object version in the key range (as <see cref="CountRange"/>).</summary>
+    string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn);
+    /// <summary>Statements at the start of each backfill batch's transaction that mark its writes, so sync
+    /// triggers skip their reverse direction.</summary>
+    IReadOnlyList<string> BeginBackfillSession();
+    /// <summary>Statements just before each backfill batch commits.</summary>
+    IReadOnlyList<string> EndBackfillBatch();
+    /// <summary>A query returning the throttle measures (columns LogSendQueueKb, RedoQueueKb, LogUsedPercent,
+    /// LogWritePercent; NULL where not applicable), or null when the provider has none.</summary>
+    string? ThrottleProbe(ServerCapabilities capabilities);
+
+    // ---- execution ----------------------------------------------------------------------------
+    /// <summary>Statements run before each DDL step (lock timeout, XACT_ABORT).</summary>
+    IReadOnlyList<string> DdlPreamble(TimeSpan lockTimeout);
+    /// <summary>True for errors that a retry can cure: lock timeouts and deadlocks.</summary>
+    bool IsRetryable(Exception error);
+    /// <summary>True for transient connection errors (failover, dropped connection).</summary>
+    bool IsTransientConnectionError(Exception error);
+    /// <summary>Splits a script into batches the provider can run one at a time (GO on SQL Server).</summary>
+    IReadOnlyList<string> SplitScript(string script);
+    /// <summary>Destructive statements in a script that expand must not run (DROP, TRUNCATE, sp_rename,
+    /// DELETE without WHERE, column type narrowing), with the line each starts on.</summary>
+    IReadOnlyList<LintFinding> LintExpand(string script);
+
+    // ---- catalog and store ------------------------------------------------------------------
+    ICatalog Catalog(Connections.Session session);
+    StoreSql Store { get; }
+}

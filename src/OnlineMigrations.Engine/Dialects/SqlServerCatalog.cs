@@ -1,0 +1,233 @@
+using Microsoft.Data.SqlClient;
+using OnlineMigrations.Engine.Connections;
+using OnlineMigrations.Engine.Model;
+using OnlineMigrations.Engine.Operations;
+
+namespace OnlineMigrations.Engine.Dialects;
+
+/// <summary>The SQL Server catalog views, read with the caller's permissions.</summary>
+internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session) : ICatalog
+{
+    private ServerCapabilities? _capabilities;
+
+    public ServerCapabilities Capabilities => _capabilities ??= ReadCapabilities();
+
+    internal const string CapabilitiesQuery = """
+        SELECT CAST(SERVERPROPERTY('EngineEdition') AS int) AS EngineEdition,
+               CAST(SERVERPROPERTY('ProductMajorVersion') AS int) AS MajorVersion,
+               CAST(SERVERPROPERTY('Edition') AS nvarchar(128)) AS Edition,
+               CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128)) AS ProductVersion;
+        """;
+
+    private ServerCapabilities ReadCapabilities()
+    {
+        var row = session.Row(CapabilitiesQuery)!;
+        var edition = Convert.ToInt32(row[0] ?? 0, System.Globalization.CultureInfo.InvariantCulture);
+        var major = Convert.ToInt32(row[1] ?? 0, System.Globalization.CultureInfo.InvariantCulture);
+        return FromServerProperties(edition, major, $"{row[2]} {row[3]}");
+    }
+
+    /// <summary>What each engine edition and version can do online (Microsoft Learn: CREATE INDEX, editions and features).</summary>
+    public static ServerCapabilities FromServerProperties(int engineEdition, int majorVersion, string product)
+    {
+        var azure = engineEdition is 5 or 8;             // Azure SQL Database, Azure SQL Managed Instance
+        var online = azure || engineEdition == 3;         // Enterprise, Developer, Evaluation
+        return new ServerCapabilities(product, engineEdition, majorVersion,
+            OnlineIndex: online,
+            ResumableIndex: online && (azure || majorVersion >= 15),        // resumable CREATE INDEX: SQL Server 2019
+            WaitAtLowPriority: online && (azure || majorVersion >= 16));    // WAIT_AT_LOW_PRIORITY on CREATE INDEX: SQL Server 2022
+    }
+
+    private string Name(QualifiedName t) => dialect.Table(t);
+
+    public bool TableExists(QualifiedName table) =>
+        session.Scalar<int>("SELECT CASE WHEN OBJECT_ID(@name, N'U') IS NULL THEN 0 ELSE 1 END;", new { name = Name(table) }) == 1;
+
+    public bool ObjectExists(QualifiedName name) =>
+        session.Scalar<int>("SELECT CASE WHEN OBJECT_ID(@name) IS NULL THEN 0 ELSE 1 END;", new { name = Name(name) }) == 1;
+
+    internal const string ColumnsQuery = """
+        SELECT c.name, TYPE_NAME(c.user_type_id), c.max_length, c.precision, c.scale, c.is_nullable, c.collation_name,
+               dc.definition, c.is_identity, c.is_computed
+        FROM sys.columns AS c
+        LEFT JOIN sys.default_constraints AS dc ON dc.object_id = c.default_object_id
+        WHERE c.object_id = OBJECT_ID(@name)
+        ORDER BY c.column_id;
+        """;
+
+    public IReadOnlyList<ColumnInfo> Columns(QualifiedName table) =>
+        session.Query(ColumnsQuery, new { name = Name(table) }, r => new ColumnInfo(
+            Name: r.GetString(0),
+            Type: TypeText(r.GetString(1), r.GetInt16(2), r.GetByte(3), r.GetByte(4)),
+            Nullable: r.GetBoolean(5),
+            Collation: r.IsDBNull(6) ? null : r.GetString(6),
+            Default: r.IsDBNull(7) ? null : Unwrap(r.GetString(7)),
+            Identity: r.GetBoolean(8),
+            Computed: r.GetBoolean(9)));
+
+    /// <summary>The type as it is written in DDL, from sys.columns' parts.</summary>
+    public static string TypeText(string type, short maxLength, byte precision, byte scale) => type switch
+    {
+        "nvarchar" or "nchar" => $"{type}({(maxLength == -1 ? "max" : (maxLength / 2).ToString(System.Globalization.CultureInfo.InvariantCulture))})",
+        "varchar" or "char" or "varbinary" or "binary" => $"{type}({(maxLength == -1 ? "max" : maxLength.ToString(System.Globalization.CultureInfo.InvariantCulture))})",
+        "decimal" or "numeric" => $"{type}({precision}, {scale})",
+        "datetime2" or "time" or "datetimeoffset" => $"{type}({scale})",
+        "float" => $"float({(precision == 24 ? 24 : 53)})",
+        _ => type,
+    };
+
+    // sys.default_constraints wraps definitions in parentheses: ((0)) → (0), which ColumnSql wraps again.
+    private static string Unwrap(string definition) =>
+        definition.Length >= 2 && definition[0] == '(' && definition[^1] == ')' ? definition[1..^1] : definition;
+
+    internal const string KeyQuery = """
+        SELECT c.name
+        FROM sys.index_columns AS ic
+        INNER JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
+        WHERE ic.object_id = OBJECT_ID(@name) AND ic.key_ordinal > 0
+          AND ic.index_id = (SELECT TOP (1) i.index_id FROM sys.indexes AS i
+                             WHERE i.object_id = OBJECT_ID(@name) AND (i.is_primary_key = 1 OR (i.is_unique = 1 AND i.type = 1))
+                             ORDER BY i.is_primary_key DESC)
+        ORDER BY ic.key_ordinal;
+        """;
+
+    public IReadOnlyList<string> KeyColumns(QualifiedName table) => session.Query(KeyQuery, new { name = Name(table) }, r => r.GetString(0));
+
+    internal const string IndexesQuery = """
+        SELECT i.name, i.is_unique, i.is_primary_key, i.is_unique_constraint, i.filter_definition, c.name, ic.is_included_column
+        FROM sys.indexes AS i
+        INNER JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id
+        INNER JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
+        WHERE i.object_id = OBJECT_ID(@name) AND i.type IN (1, 2) AND i.is_hypothetical = 0
+        ORDER BY i.index_id, ic.is_included_column, ic.key_ordinal, ic.index_column_id;
+        """;
+
+    public IReadOnlyList<IndexInfo> Indexes(QualifiedName table)
+    {
+        var rows = session.Query(IndexesQuery, new { name = Name(table) }, r => (
+            Name: r.GetString(0), Unique: r.GetBoolean(1), Pk: r.GetBoolean(2), Uq: r.GetBoolean(3),
+            Filter: r.IsDBNull(4) ? null : r.GetString(4), Column: r.GetString(5), Included: r.GetBoolean(6)));
+        return rows.GroupBy(r => r.Name).Select(g => new IndexInfo(g.Key, g.First().Unique, g.First().Pk, g.First().Uq,
+            g.Where(x => !x.Included).Select(x => x.Column).ToList(), g.Where(x => x.Included).Select(x => x.Column).ToList(),
+            g.First().Filter is { } f ? Unwrap(f) : null)).ToList();
+    }
+
+    public IReadOnlyList<string> Triggers(QualifiedName table) =>
+        session.Query("SELECT name FROM sys.triggers WHERE parent_id = OBJECT_ID(@name) ORDER BY name;", new { name = Name(table) }, r => r.GetString(0));
+
+    internal const string FeaturesQuery = """
+        SELECT t.temporal_type, t.is_tracked_by_cdc, t.is_replicated, t.is_merge_published, t.is_memory_optimized,
+               CASE WHEN EXISTS (SELECT 1 FROM sys.change_tracking_tables AS ct WHERE ct.object_id = t.object_id) THEN 1 ELSE 0 END
+        FROM sys.tables AS t
+        WHERE t.object_id = OBJECT_ID(@name);
+        """;
+
+    public IReadOnlyList<(bool Refuse, string Reason)> TableFeatures(QualifiedName table)
+    {
+        var row = session.Row(FeaturesQuery, new { name = Name(table) });
+        if (row is null) return [];
+        var found = new List<(bool, string)>();
+        if (Convert.ToInt32(row[0], System.Globalization.CultureInfo.InvariantCulture) != 0)
+            found.Add((true, $"{table} is a system-versioned temporal table (or its history table): its history would record every backfilled row, and contract cannot drop columns while system versioning is on. Turn SYSTEM_VERSIONING off for the change, or migrate it by hand."));
+        if (Convert.ToBoolean(row[1], System.Globalization.CultureInfo.InvariantCulture))
+            found.Add((false, $"{table} is tracked by change data capture: its capture instance does not pick up new columns, and the backfill writes every row into the change tables. Create a new capture instance after expand and drop the old one after contract."));
+        if (Convert.ToBoolean(row[2], System.Globalization.CultureInfo.InvariantCulture) || Convert.ToBoolean(row[3], System.Globalization.CultureInfo.InvariantCulture))
+            found.Add((true, $"{table} is published for replication: schema changes and the backfill's writes replicate to every subscriber, and sync triggers fire there too. Change it through the publication instead."));
+        if (Convert.ToBoolean(row[4], System.Globalization.CultureInfo.InvariantCulture))
+            found.Add((true, $"{table} is memory-optimized: ALTER TABLE on it rebuilds the table offline, and it cannot carry the sync triggers this method needs."));
+        if (Convert.ToInt32(row[5], System.Globalization.CultureInfo.InvariantCulture) != 0)
+            found.Add((false, $"{table} has change tracking on: the backfill's writes show up as changes to every row for its consumers."));
+        return found;
+    }
+
+    internal const string PermissionQuery = "SELECT HAS_PERMS_BY_NAME(DB_NAME(), N'DATABASE', N'VIEW DEFINITION');";
+
+    internal const string ModulesQuery = """
+        SELECT DISTINCT QUOTENAME(OBJECT_SCHEMA_NAME(d.referencing_id)) + N'.' + QUOTENAME(OBJECT_NAME(d.referencing_id)) AS name,
+               o.type_desc, CAST(ISNULL(m.is_schema_bound, 0) AS bit), d.referenced_minor_id
+        FROM sys.sql_expression_dependencies AS d
+        INNER JOIN sys.objects AS o ON o.object_id = d.referencing_id
+        LEFT JOIN sys.sql_modules AS m ON m.object_id = d.referencing_id
+        WHERE d.referenced_id = OBJECT_ID(@name) AND d.referencing_class = 1 AND d.referencing_minor_id = 0;
+        """;
+
+    internal const string ReferencedColumnsQuery = """
+        SELECT referenced_minor_name FROM sys.dm_sql_referenced_entities(@module, N'OBJECT')
+        WHERE referenced_id = OBJECT_ID(@name) AND referenced_minor_name IS NOT NULL;
+        """;
+
+    internal const string ColumnObjectsQuery = """
+        SELECT N'computed column ' + c.name FROM sys.computed_columns AS c
+        INNER JOIN sys.sql_expression_dependencies AS d ON d.referencing_id = c.object_id AND d.referencing_minor_id = c.column_id
+        WHERE c.object_id = OBJECT_ID(@name) AND d.referenced_id = OBJECT_ID(@name) AND d.referenced_minor_id = COLUMNPROPERTY(OBJECT_ID(@name), @column, 'ColumnId')
+        UNION ALL
+        SELECT N'check constraint ' + cc.name FROM sys.check_constraints AS cc
+        WHERE cc.parent_object_id = OBJECT_ID(@name)
+          AND (cc.parent_column_id = COLUMNPROPERTY(OBJECT_ID(@name), @column, 'ColumnId')
+               OR EXISTS (SELECT 1 FROM sys.sql_expression_dependencies AS d WHERE d.referencing_id = cc.object_id AND d.referenced_minor_id = COLUMNPROPERTY(OBJECT_ID(@name), @column, 'ColumnId')))
+        UNION ALL
+        SELECT DISTINCT CASE WHEN i.is_primary_key = 1 THEN N'primary key ' ELSE N'index ' END + i.name FROM sys.indexes AS i
+        INNER JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id
+        WHERE i.object_id = OBJECT_ID(@name) AND ic.column_id = COLUMNPROPERTY(OBJECT_ID(@name), @column, 'ColumnId')
+        UNION ALL
+        SELECT DISTINCT N'statistics ' + s.name FROM sys.stats AS s
+        INNER JOIN sys.stats_columns AS sc ON sc.object_id = s.object_id AND sc.stats_id = s.stats_id
+        WHERE s.object_id = OBJECT_ID(@name) AND s.user_created = 1 AND sc.column_id = COLUMNPROPERTY(OBJECT_ID(@name), @column, 'ColumnId')
+        UNION ALL
+        SELECT DISTINCT N'foreign key ' + fk.name FROM sys.foreign_keys AS fk
+        INNER JOIN sys.foreign_key_columns AS fkc ON fkc.constraint_object_id = fk.object_id
+        WHERE (fkc.parent_object_id = OBJECT_ID(@name) AND fkc.parent_column_id = COLUMNPROPERTY(OBJECT_ID(@name), @column, 'ColumnId'))
+           OR (fkc.referenced_object_id = OBJECT_ID(@name) AND fkc.referenced_column_id = COLUMNPROPERTY(OBJECT_ID(@name), @column, 'ColumnId'));
+        """;
+
+    internal const string TableObjectsQuery = """
+        SELECT N'foreign key ' + fk.name + N' of ' + QUOTENAME(OBJECT_SCHEMA_NAME(fk.parent_object_id)) + N'.' + QUOTENAME(OBJECT_NAME(fk.parent_object_id))
+        FROM sys.foreign_keys AS fk
+        WHERE fk.referenced_object_id = OBJECT_ID(@name) AND fk.parent_object_id <> OBJECT_ID(@name)
+        UNION ALL
+        SELECT N'synonym ' + QUOTENAME(SCHEMA_NAME(s.schema_id)) + N'.' + QUOTENAME(s.name)
+        FROM sys.synonyms AS s
+        WHERE OBJECT_ID(s.base_object_name) = OBJECT_ID(@name);
+        """;
+
+    public IReadOnlyList<string> Dependents(DroppedObject dropped, IReadOnlySet<string> ignoreObjects)
+    {
+        if (session.Scalar<int>(PermissionQuery) != 1)
+            throw new MigrationException(ErrorIds.PermissionDenied,
+                $"Cannot see which modules depend on {dropped}: the login lacks VIEW DEFINITION in this database, so views, procedures and functions that use it are invisible.",
+                "GRANT VIEW DEFINITION TO <the login's user>; (or run the check as a user who has it).");
+        var name = Name(dropped.Table);
+        var found = new List<string>();
+        if (dropped.Index is not null) return found;
+
+        foreach (var (module, type, schemaBound, minor) in session.Query(ModulesQuery, new { name },
+                     r => (r.GetString(0), r.GetString(1), r.GetBoolean(2), r.GetInt32(3))))
+        {
+            if (IsIgnored(module, ignoreObjects)) continue;
+            var what = $"{type.ToLowerInvariant().Replace('_', ' ')} {module}";
+            if (dropped.Column is null) { found.Add(what); continue; }
+            // Modules that are not schema-bound record no column dependencies: ask the module itself.
+            try
+            {
+                var columns = session.Query(ReferencedColumnsQuery, new { module, name }, r => r.GetString(0));
+                if (columns.Contains(dropped.Column, StringComparer.OrdinalIgnoreCase)) found.Add(what);
+            }
+            catch (SqlException e)
+            {
+                found.Add($"{what} (its references could not be resolved: {e.Message.Split('\n')[0]}; check it by hand)");
+            }
+            _ = schemaBound; _ = minor;
+        }
+        var objects = dropped.Column is null
+            ? session.Query(TableObjectsQuery, new { name }, r => r.GetString(0))
+            : session.Query(ColumnObjectsQuery, new { name, column = dropped.Column }, r => r.GetString(0));
+        found.AddRange(objects.Where(o => !IsIgnored(o[(o.LastIndexOf(' ') + 1)..], ignoreObjects)));
+        return found.Distinct().ToList();
+    }
+
+    private static bool IsIgnored(string qualified, IReadOnlySet<string> ignore)
+    {
+        var local = qualified[(qualified.LastIndexOf('.') + 1)..].Trim('[', ']');
+        return ignore.Contains(local) || ignore.Contains(qualified);
+    }
+}

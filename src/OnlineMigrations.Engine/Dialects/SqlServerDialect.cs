@@ -1,0 +1,279 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Data.SqlClient;
+using OnlineMigrations.Engine.Model;
+using OnlineMigrations.Engine.Operations;
+
+namespace OnlineMigrations.Engine.Dialects;
+
+/// <summary>
+/// SQL Server and Azure SQL: the product. Every identifier is bracket-quoted; every statement is
+/// short; what can run online runs online, as far as the server says it can (SERVERPROPERTY).
+/// </summary>
+public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.DefaultSchema) : IDialect
+{
+    /// <summary>The SESSION_CONTEXT key a backfill sets so sync triggers skip their reverse direction.</summary>
+    internal const string BackfillContextKey = "OnlineMigrations.Backfill";
+
+    public Provider Provider => Provider.SqlServer;
+    public StoreSql Store { get; } = new SqlServerStoreSql(storeSchema);
+
+    public string Quote(string identifier) => "[" + identifier.Replace("]", "]]", StringComparison.Ordinal) + "]";
+    public string Table(QualifiedName table) => $"{Quote(table.Schema)}.{Quote(table.Name)}";
+    public string Literal(string text) => "N'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+    public string Column(string column) => Quote(column);
+
+    private string ColumnSql(QualifiedName table, ColumnDefinition c, bool inCreateTable)
+    {
+        var sb = new StringBuilder($"{Quote(c.Name)} {c.Type}");
+        if (c.Collation is not null) sb.Append(" COLLATE ").Append(c.Collation);
+        if (c.Identity) sb.Append(" IDENTITY(1, 1)");
+        sb.Append(c.Nullable ? " NULL" : " NOT NULL");
+        if (c.Default is not null)
+            sb.Append(" CONSTRAINT ").Append(Quote(Names.Internal($"DF_{table.Name}_{c.Name}", "om"))).Append(" DEFAULT (").Append(c.Default).Append(')');
+        if (c.PrimaryKey && inCreateTable) sb.Append(" CONSTRAINT ").Append(Quote($"PK_{table.Name}")).Append(" PRIMARY KEY");
+        return sb.ToString();
+    }
+
+    public string CreateTable(QualifiedName table, IReadOnlyList<ColumnDefinition> columns, IReadOnlyList<string> primaryKey)
+    {
+        var parts = columns.Select(c => ColumnSql(table, c, inCreateTable: true)).ToList();
+        if (primaryKey.Count > 0) parts.Add($"CONSTRAINT {Quote($"PK_{table.Name}")} PRIMARY KEY ({string.Join(", ", primaryKey.Select(Quote))})");
+        return $"CREATE TABLE {Table(table)} (\n    {string.Join(",\n    ", parts)}\n);";
+    }
+
+    public string DropTable(QualifiedName table) => $"DROP TABLE IF EXISTS {Table(table)};";
+
+    // A nullable column (with or without a default) is a metadata-only change: existing rows are not rewritten.
+    public string AddColumn(QualifiedName table, ColumnDefinition column) => $"ALTER TABLE {Table(table)} ADD {ColumnSql(table, column, false)};";
+
+    public IReadOnlyList<string> DropColumn(QualifiedName table, string column) =>
+    [
+        $"""
+        DECLARE @default sysname = (SELECT d.name FROM sys.default_constraints AS d
+            INNER JOIN sys.columns AS c ON c.object_id = d.parent_object_id AND c.column_id = d.parent_column_id
+            WHERE d.parent_object_id = OBJECT_ID({Literal(Table(table))}) AND c.name = {Literal(column)});
+        IF @default IS NOT NULL EXEC (N'ALTER TABLE {Table(table).Replace("'", "''", StringComparison.Ordinal)} DROP CONSTRAINT ' + QUOTENAME(@default));
+        """,
+        $"ALTER TABLE {Table(table)} DROP COLUMN {Quote(column)};",
+    ];
+
+    private static string TypeWithCollation(ColumnInfo c) => c.Collation is null ? c.Type : $"{c.Type} COLLATE {c.Collation}";
+
+    public string MakeNullable(QualifiedName table, ColumnInfo column) =>
+        $"ALTER TABLE {Table(table)} ALTER COLUMN {Quote(column.Name)} {TypeWithCollation(column)} NULL;";
+
+    public string MakeNotNull(QualifiedName table, string column, string type) =>
+        $"ALTER TABLE {Table(table)} ALTER COLUMN {Quote(column)} {type} NOT NULL;";
+
+    public string RenameColumn(QualifiedName table, string from, string to) =>
+        $"EXEC sys.sp_rename @objname = {Literal($"{Table(table)}.{Quote(from)}")}, @newname = {Literal(to)}, @objtype = N'COLUMN';";
+
+    public string RenameTable(QualifiedName from, QualifiedName to) =>
+        $"EXEC sys.sp_rename @objname = {Literal(Table(from))}, @newname = {Literal(to.Name)}, @objtype = N'OBJECT';";
+
+    private string IndexBody(IndexSpec index, string name) =>
+        $"CREATE {(index.Unique ? "UNIQUE " : "")}NONCLUSTERED INDEX {Quote(name)} ON {Table(index.Table)} ({string.Join(", ", index.Columns.Select(Quote))})" +
+        (index.Include.Count > 0 ? $" INCLUDE ({string.Join(", ", index.Include.Select(Quote))})" : "") +
+        (index.Where is null ? "" : $" WHERE {index.Where}");
+
+    private static string IndexOptions(ServerCapabilities caps, bool filtered)
+    {
+        if (!caps.OnlineIndex) return "";
+        var online = caps.WaitAtLowPriority ? "ONLINE = ON (WAIT_AT_LOW_PRIORITY (MAX_DURATION = 1 MINUTES, ABORT_AFTER_WAIT = SELF))" : "ONLINE = ON";
+        // A resumable build survives a lock timeout or a killed session: ALTER INDEX ... RESUME continues it.
+        var resumable = caps.ResumableIndex && !filtered ? ", RESUMABLE = ON" : "";
+        return $" WITH ({online}{resumable})";
+    }
+
+    public Step CreateIndex(string stepName, IndexSpec index, ServerCapabilities caps, bool allowOffline)
+    {
+        if (!caps.OnlineIndex && !allowOffline)
+            throw new MigrationException(ErrorIds.OfflineStepRefused,
+                $"Index {index.Name} on {index.Table} cannot be built online: this server ({caps.Product}, engine edition {caps.EngineEdition}) has no online index operations, and an offline build blocks writes to {index.Table} for its whole duration.",
+                "Run in a maintenance window with -AllowOffline, or on an edition with online index builds (Enterprise, Developer, Azure SQL).");
+        var resumable = caps.OnlineIndex && caps.ResumableIndex && index.Where is null;
+        var exists = $"SELECT COUNT(*) FROM sys.indexes WHERE object_id = OBJECT_ID({Literal(Table(index.Table))}) AND name = {Literal(index.Name)}";
+        var sql = new StringBuilder();
+        if (resumable)
+        {
+            sql.Append($"IF EXISTS (SELECT 1 FROM sys.index_resumable_operations WHERE object_id = OBJECT_ID({Literal(Table(index.Table))}) AND name = {Literal(index.Name)})\n");
+            sql.Append($"    ALTER INDEX {Quote(index.Name)} ON {Table(index.Table)} RESUME;\nELSE ");
+        }
+        sql.Append($"IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID({Literal(Table(index.Table))}) AND name = {Literal(index.Name)})\n");
+        sql.Append("    ").Append(IndexBody(index, index.Name)).Append(IndexOptions(caps, index.Where is not null)).Append(';');
+        return new Step(stepName, [sql.ToString()])
+        {
+            // A resumable build cannot run inside a user transaction.
+            Transactional = !resumable,
+            DoneProbe = resumable ? exists + $" AND NOT EXISTS (SELECT 1 FROM sys.index_resumable_operations WHERE object_id = OBJECT_ID({Literal(Table(index.Table))}) AND name = {Literal(index.Name)})" : null,
+            OfflineReason = caps.OnlineIndex ? null : $"index {index.Name} is built offline",
+        };
+    }
+
+    public string DropIndex(QualifiedName table, string name) =>
+        $"IF EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID({Literal(Table(table))}) AND name = {Literal(name)})\n    DROP INDEX {Quote(name)} ON {Table(table)};";
+
+    public IReadOnlyList<string> RenameIndex(QualifiedName table, string from, IndexSpec renamedTo) =>
+        [$"EXEC sys.sp_rename @objname = {Literal($"{Table(table)}.{Quote(from)}")}, @newname = {Literal(renamedTo.Name)}, @objtype = N'INDEX';"];
+
+    public string CreateSynonym(QualifiedName name, QualifiedName target) => $"CREATE SYNONYM {Table(name)} FOR {Table(target)};";
+    public string DropSynonym(QualifiedName name) => $"DROP SYNONYM IF EXISTS {Table(name)};";
+
+    public string AddForeignKey(QualifiedName table, string name, IReadOnlyList<string> columns, QualifiedName referenced, IReadOnlyList<string> referencedColumns) =>
+        $"ALTER TABLE {Table(table)} WITH NOCHECK ADD CONSTRAINT {Quote(name)} FOREIGN KEY ({string.Join(", ", columns.Select(Quote))}) REFERENCES {Table(referenced)} ({string.Join(", ", referencedColumns.Select(Quote))});";
+
+    public string AddCheckConstraint(QualifiedName table, string name, string expression) =>
+        $"ALTER TABLE {Table(table)} WITH NOCHECK ADD CONSTRAINT {Quote(name)} CHECK ({expression});";
+
+    public string TrustConstraint(QualifiedName table, string name) => $"ALTER TABLE {Table(table)} WITH CHECK CHECK CONSTRAINT {Quote(name)};";
+
+    public string DropConstraint(QualifiedName table, string name) =>
+        $"IF OBJECT_ID({Literal($"{Quote(table.Schema)}.{Quote(name)}")}) IS NOT NULL\n    ALTER TABLE {Table(table)} DROP CONSTRAINT {Quote(name)};";
+
+    public IReadOnlyList<string> SyncTriggerObjects(string triggerName) => [triggerName];
+
+    public IReadOnlyList<string> CreateSyncTrigger(QualifiedName table, string triggerName, IReadOnlyList<SyncRule> rules, IReadOnlyList<string> keyColumns)
+    {
+        var t = Table(table);
+        string Match(string alias) => string.Join(" AND ", keyColumns.Select(k => $"{alias}.{Quote(k)} = {t}.{Quote(k)}"));
+        string Joined() => string.Join(" AND ", keyColumns.Select(k => $"i.{Quote(k)} = d.{Quote(k)}"));
+        var inserted = $"EXISTS (SELECT 1 FROM inserted AS i WHERE {Match("i")})";
+        string ChangedRows(string column) =>
+            $"EXISTS (SELECT 1 FROM inserted AS i INNER JOIN deleted AS d ON {Joined()} WHERE {Match("i")} AND EXISTS (SELECT i.{Quote(column)} EXCEPT SELECT d.{Quote(column)}))";
+        string UnchangedRows(string column) =>
+            $"EXISTS (SELECT 1 FROM inserted AS i INNER JOIN deleted AS d ON {Joined()} WHERE {Match("i")} AND NOT EXISTS (SELECT i.{Quote(column)} EXCEPT SELECT d.{Quote(column)}))";
+
+        var onInsert = new List<string>();
+        var onUpdate = new List<string>();
+        foreach (var rule in rules)
+        {
+            switch (rule)
+            {
+                case FillRule f:
+                    var fill = $"UPDATE {t} SET {Quote(f.Column)} = ({f.Up}) WHERE {Quote(f.Column)} IS NULL AND {inserted};";
+                    onInsert.Add(fill);
+                    onUpdate.Add(fill);
+                    break;
+                case MirrorRule m:
+                    var (from, to) = (Quote(m.From), Quote(m.To));
+                    onInsert.Add($"UPDATE {t} SET {from} = {to} WHERE {to} IS NOT NULL AND {Differ(from, to)} AND {inserted};");
+                    onInsert.Add($"UPDATE {t} SET {to} = {from} WHERE {to} IS NULL AND {from} IS NOT NULL AND {inserted};");
+                    // A statement that wrote the new column wins; one that wrote only the old column is copied forward.
+                    onUpdate.Add($"IF UPDATE({to}) AND @backfill = 0\n        UPDATE {t} SET {from} = {to} WHERE {Differ(from, to)} AND {ChangedRows(m.To)};");
+                    onUpdate.Add($"IF UPDATE({from})\n        UPDATE {t} SET {to} = {from} WHERE {Differ(to, from)} AND {UnchangedRows(m.To)};");
+                    break;
+                case ShadowRule s:
+                    var (col, shadow) = (Quote(s.Column), Quote(s.Shadow));
+                    onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})")} AND {inserted};");
+                    if (s.Down is not null)
+                        onUpdate.Add($"IF UPDATE({shadow}) AND @backfill = 0\n        UPDATE {t} SET {col} = ({s.Down}) WHERE {Differ(col, $"({s.Down})")} AND {ChangedRows(s.Shadow)} AND {UnchangedRows(s.Column)};");
+                    onUpdate.Add($"IF UPDATE({col})\n        UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})")} AND {ChangedRows(s.Column)};");
+                    break;
+            }
+        }
+        var body = $"""
+            CREATE TRIGGER {Quote(table.Schema)}.{Quote(triggerName)} ON {t}
+            AFTER INSERT, UPDATE
+            AS
+            BEGIN
+                -- Maintained by OnlineMigrations: keeps the old and the new shape of {table.ToString().Replace("\n", " ", StringComparison.Ordinal)} in step until contract.
+                SET NOCOUNT ON;
+                IF TRIGGER_NESTLEVEL(@@PROCID) > 1 RETURN;
+                IF NOT EXISTS (SELECT 1 FROM inserted) RETURN;
+                DECLARE @backfill bit = CASE WHEN CAST(SESSION_CONTEXT(N'{BackfillContextKey}') AS int) = 1 THEN 1 ELSE 0 END;
+                IF NOT EXISTS (SELECT 1 FROM deleted)
+                BEGIN
+                    {string.Join("\n        ", onInsert.DefaultIfEmpty("RETURN;"))}
+                END
+                ELSE
+                BEGIN
+                    {string.Join("\n        ", onUpdate.DefaultIfEmpty("RETURN;"))}
+                END
+            END
+            """;
+        return [body];
+    }
+
+    public IReadOnlyList<string> DropSyncTrigger(QualifiedName table, string triggerName) =>
+        [$"DROP TRIGGER IF EXISTS {Quote(table.Schema)}.{Quote(triggerName)};"];
+
+    // NULL-safe inequality that works on every supported version (IS DISTINCT FROM needs SQL Server 2022).
+    public string Differ(string a, string b) => $"EXISTS (SELECT {a} EXCEPT SELECT {b})";
+
+    public string VersionOlder(string versionColumn, IReadOnlyList<string> olderVersionParameters) =>
+        olderVersionParameters.Count == 0
+            ? $"({Quote(versionColumn)} IS NULL)"
+            : $"({Quote(versionColumn)} IS NULL OR {Quote(versionColumn)} IN ({string.Join(", ", olderVersionParameters)}))";
+
+    public string BatchEnd(QualifiedName table, IReadOnlyList<string> keys, bool hasLower)
+    {
+        var k = keys.Select(Quote).ToList();
+        var where = (hasLower ? KeyRange.After(k) + " AND " : "") + KeyRange.UpTo(k);
+        return $"SELECT TOP (1) {string.Join(", ", k)} FROM (SELECT TOP (@n) {string.Join(", ", k)} FROM {Table(table)} WHERE {where} ORDER BY {KeyRange.OrderBy(k)}) AS b " +
+               $"ORDER BY {KeyRange.OrderBy(k, descending: true)};";
+    }
+
+    public string MaxKey(QualifiedName table, IReadOnlyList<string> keys)
+    {
+        var k = keys.Select(Quote).ToList();
+        return $"SELECT TOP (1) {string.Join(", ", k)} FROM {Table(table)} ORDER BY {KeyRange.OrderBy(k, descending: true)};";
+    }
+
+    private static string Range(IReadOnlyList<string> k, bool hasLower) =>
+        (hasLower ? KeyRange.After(k) + " AND " : "") + KeyRange.UpTo(k, "end");
+
+    public string UpdateRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, IReadOnlyList<(string Column, string Value)> set, string where)
+    {
+        var k = keys.Select(Quote).ToList();
+        return $"UPDATE {Table(table)} SET {string.Join(", ", set.Select(s => $"{Quote(s.Column)} = {s.Value}"))} WHERE {Range(k, hasLower)} AND ({where});";
+    }
+
+    public string CountRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string where) =>
+        $"SELECT COUNT_BIG(*) FROM {Table(table)} WHERE {Range(keys.Select(Quote).ToList(), hasLower)} AND ({where});";
+
+    public string CountWhere(QualifiedName table, string where) => $"SELECT COUNT_BIG(*) FROM {Table(table)} WHERE {where};";
+    public string CountRows(QualifiedName table) => $"SELECT COUNT_BIG(*) FROM {Table(table)};";
+    public string VersionHistogram(QualifiedName table, string versionColumn) =>
+        $"SELECT {Quote(versionColumn)}, COUNT_BIG(*) FROM {Table(table)} GROUP BY {Quote(versionColumn)};";
+    public string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn) =>
+        $"SELECT {Quote(versionColumn)}, COUNT_BIG(*) FROM {Table(table)} WHERE {Range(keys.Select(Quote).ToList(), hasLower)} GROUP BY {Quote(versionColumn)};";
+
+    public IReadOnlyList<string> BeginBackfillSession() =>
+        [$"EXEC sys.sp_set_session_context @key = N'{BackfillContextKey}', @value = 1;"];
+    public IReadOnlyList<string> EndBackfillBatch() => [];
+
+    public string? ThrottleProbe(ServerCapabilities caps)
+    {
+        var azure = caps.EngineEdition is 5 or 8;
+        var hadr = azure ? "NULL" : """
+            (SELECT MAX(log_send_queue_size) FROM sys.dm_hadr_database_replica_states WHERE database_id = DB_ID() AND is_local = 0)
+            """;
+        var redo = azure ? "NULL" : """
+            (SELECT MAX(redo_queue_size) FROM sys.dm_hadr_database_replica_states WHERE database_id = DB_ID() AND is_local = 0)
+            """;
+        var logWrite = caps.EngineEdition == 5 ? "(SELECT TOP (1) avg_log_write_percent FROM sys.dm_db_resource_stats ORDER BY end_time DESC)" : "NULL";
+        return $"SELECT {hadr.Trim()} AS LogSendQueueKb, {redo.Trim()} AS RedoQueueKb, (SELECT used_log_space_in_percent FROM sys.dm_db_log_space_usage) AS LogUsedPercent, {logWrite} AS LogWritePercent;";
+    }
+
+    public IReadOnlyList<string> DdlPreamble(TimeSpan lockTimeout) =>
+        [$"SET LOCK_TIMEOUT {(long)lockTimeout.TotalMilliseconds}; SET XACT_ABORT ON;"];
+
+    public bool IsRetryable(Exception error) =>
+        error is SqlException e && e.Errors.Cast<SqlError>().Any(x => x.Number is 1222 or 1205);
+
+    // Connection-level failures and the Azure SQL transient set (failover, reconfiguration, throttling).
+    private static readonly HashSet<int> TransientNumbers = [-2, 20, 64, 233, 10053, 10054, 10060, 40143, 40197, 40501, 40613, 42108, 42109, 49918, 49919, 49920, 4221, 615, 926, 4060, 1421];
+
+    public bool IsTransientConnectionError(Exception error) =>
+        error is SqlException e && e.Errors.Cast<SqlError>().Any(x => TransientNumbers.Contains(x.Number))
+        || error is InvalidOperationException { Message: var m } && m.Contains("connection", StringComparison.OrdinalIgnoreCase) && m.Contains("closed", StringComparison.OrdinalIgnoreCase);
+
+    public IReadOnlyList<LintFinding> LintExpand(string script) => SqlServerLint.Find(script);
+
+    public IReadOnlyList<string> SplitScript(string script) =>
+        Regex.Split(script, @"^\s*GO\s*(?:--.*)?$", RegexOptions.Multiline | RegexOptions.IgnoreCase)
+            .Select(b => b.Trim()).Where(b => b.Length > 0).ToList();
+
+    public ICatalog Catalog(Connections.Session session) => new SqlServerCatalog(this, session);
+}

@@ -1,0 +1,196 @@
+using System.Data.Common;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using OnlineMigrations.Engine.Model;
+using OnlineMigrations.Engine.Operations;
+
+namespace OnlineMigrations.Engine.Dialects;
+
+/// <summary>
+/// The embedded engine. SQLite has no schemas (dbo.Instances is the table Instances), no online
+/// index options (a build takes the database's single write lock), and no ALTER COLUMN; SQL it
+/// emits works with SQLite 3.40 or newer.
+/// </summary>
+public sealed class SqliteDialect : IDialect
+{
+    public static readonly SqliteDialect Instance = new();
+
+    /// <summary>A table the backfill fills inside its own transaction, so sync triggers can tell its writes apart.</summary>
+    internal const string BackfillMark = "[OnlineMigrations_BackfillMark]";
+
+    public Provider Provider => Provider.Sqlite;
+    public StoreSql Store { get; } = new SqliteStoreSql();
+
+    public string Quote(string identifier) => "[" + identifier.Replace("]", "]]", StringComparison.Ordinal) + "]";
+    public string Table(QualifiedName table) => Quote(table.Name);
+    public string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+    public string Column(string column) => Quote(column);
+
+    public static MigrationException NotSupported(string what, string instead) =>
+        new(ErrorIds.NotSupportedOnSqlite, $"{what} is not supported on SQLite.", instead);
+
+    private string ColumnSql(ColumnDefinition c)
+    {
+        var sb = new StringBuilder($"{Quote(c.Name)} {c.Type}");
+        if (c.PrimaryKey) sb.Append(" PRIMARY KEY");
+        if (c.Identity) sb.Append(" AUTOINCREMENT");
+        if (!c.Nullable) sb.Append(" NOT NULL");
+        if (c.Collation is not null) sb.Append(" COLLATE ").Append(c.Collation);
+        if (c.Default is not null) sb.Append(" DEFAULT (").Append(c.Default).Append(')');
+        return sb.ToString();
+    }
+
+    public string CreateTable(QualifiedName table, IReadOnlyList<ColumnDefinition> columns, IReadOnlyList<string> primaryKey)
+    {
+        var parts = columns.Select(ColumnSql).ToList();
+        if (primaryKey.Count > 0) parts.Add($"PRIMARY KEY ({string.Join(", ", primaryKey.Select(Quote))})");
+        return $"CREATE TABLE {Table(table)} (\n    {string.Join(",\n    ", parts)}\n)";
+    }
+
+    public string DropTable(QualifiedName table) => $"DROP TABLE IF EXISTS {Table(table)}";
+    public string AddColumn(QualifiedName table, ColumnDefinition column) => $"ALTER TABLE {Table(table)} ADD COLUMN {ColumnSql(column)}";
+    public IReadOnlyList<string> DropColumn(QualifiedName table, string column) => [$"ALTER TABLE {Table(table)} DROP COLUMN {Quote(column)}"];
+
+    public string MakeNullable(QualifiedName table, ColumnInfo column) =>
+        throw NotSupported($"Making the NOT NULL column {table}.{column.Name} nullable",
+            "SQLite cannot change a column's nullability in place; give the column a default or make it nullable in an earlier release, or use SQL Server.");
+
+    public string MakeNotNull(QualifiedName table, string column, string type) =>
+        throw NotSupported($"Making {table}.{column} NOT NULL after it was added",
+            "SQLite cannot change a column's nullability in place; keep the column nullable on SQLite (\"nullable\": true).");
+
+    public string RenameColumn(QualifiedName table, string from, string to) => $"ALTER TABLE {Table(table)} RENAME COLUMN {Quote(from)} TO {Quote(to)}";
+    public string RenameTable(QualifiedName from, QualifiedName to) => $"ALTER TABLE {Table(from)} RENAME TO {Quote(to.Name)}";
+
+    private string IndexSql(IndexSpec index, string name) =>
+        $"CREATE {(index.Unique ? "UNIQUE " : "")}INDEX IF NOT EXISTS {Quote(name)} ON {Table(index.Table)} ({string.Join(", ", index.Columns.Select(Quote))})" +
+        (index.Where is null ? "" : $" WHERE {index.Where}");
+
+    public Step CreateIndex(string stepName, IndexSpec index, ServerCapabilities capabilities, bool allowOffline)
+    {
+        if (index.Include.Count > 0)
+            throw NotSupported($"INCLUDE columns on index {index.Name}", "Remove \"include\" for SQLite, or add those columns to \"columns\".");
+        return new Step(stepName, [IndexSql(index, index.Name)]);
+    }
+
+    public string DropIndex(QualifiedName table, string name) => $"DROP INDEX IF EXISTS {Quote(name)}";
+
+    // SQLite cannot rename an index: build it again under the final name and drop the interim one.
+    public IReadOnlyList<string> RenameIndex(QualifiedName table, string from, IndexSpec renamedTo) =>
+        [IndexSql(renamedTo, renamedTo.Name), DropIndex(table, from)];
+
+    public string CreateSynonym(QualifiedName name, QualifiedName target) =>
+        throw NotSupported("renameTable (it needs a synonym for the old name while old code runs)", "Use SQL Server, or create the new table and copy data with createTable and a sql operation.");
+    public string DropSynonym(QualifiedName name) => CreateSynonym(name, name);
+
+    public string AddForeignKey(QualifiedName table, string name, IReadOnlyList<string> columns, QualifiedName referenced, IReadOnlyList<string> referencedColumns) =>
+        throw NotSupported($"Adding the foreign key {name} to the existing table {table}", "SQLite can only declare foreign keys in CREATE TABLE; declare it in a createTable, or use SQL Server.");
+    public string AddCheckConstraint(QualifiedName table, string name, string expression) =>
+        throw NotSupported($"Adding the check constraint {name} to the existing table {table}", "SQLite can only declare check constraints in CREATE TABLE; declare it in a createTable, or use SQL Server.");
+    public string TrustConstraint(QualifiedName table, string name) => AddCheckConstraint(table, name, "");
+    public string DropConstraint(QualifiedName table, string name) => AddCheckConstraint(table, name, "");
+
+    public IReadOnlyList<string> SyncTriggerObjects(string triggerName) => [triggerName + "_insert", triggerName + "_update"];
+
+    public IReadOnlyList<string> CreateSyncTrigger(QualifiedName table, string triggerName, IReadOnlyList<SyncRule> rules, IReadOnlyList<string> keyColumns)
+    {
+        var t = Table(table);
+        var thisRow = string.Join(" AND ", keyColumns.Select(k => $"{Quote(k)} = NEW.{Quote(k)}"));
+        const string notBackfill = "NOT EXISTS (SELECT 1 FROM " + BackfillMark + ")";
+        var onInsert = new List<string>();
+        var onUpdate = new List<string>();
+        foreach (var rule in rules)
+        {
+            switch (rule)
+            {
+                case FillRule f:
+                    var fill = $"UPDATE {t} SET {Quote(f.Column)} = ({f.Up}) WHERE {thisRow} AND {Quote(f.Column)} IS NULL;";
+                    onInsert.Add(fill);
+                    onUpdate.Add(fill);
+                    break;
+                case MirrorRule m:
+                    var (from, to) = (Quote(m.From), Quote(m.To));
+                    // New code wrote the new column: it wins. Otherwise old code wrote the old one.
+                    onInsert.Add($"UPDATE {t} SET {from} = {to} WHERE {thisRow} AND {to} IS NOT NULL AND {from} IS NOT {to};");
+                    onInsert.Add($"UPDATE {t} SET {to} = {from} WHERE {thisRow} AND {to} IS NULL AND {from} IS NOT NULL;");
+                    onUpdate.Add($"UPDATE {t} SET {from} = {to} WHERE {thisRow} AND NEW.{to} IS NOT OLD.{to} AND {from} IS NOT {to} AND {notBackfill};");
+                    onUpdate.Add($"UPDATE {t} SET {to} = {from} WHERE {thisRow} AND NEW.{to} IS OLD.{to} AND NEW.{from} IS NOT OLD.{from} AND {to} IS NOT {from};");
+                    break;
+                case ShadowRule s:
+                    var (col, shadow) = (Quote(s.Column), Quote(s.Shadow));
+                    onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {thisRow} AND {shadow} IS NOT ({s.Up});");
+                    if (s.Down is not null)
+                        onUpdate.Add($"UPDATE {t} SET {col} = ({s.Down}) WHERE {thisRow} AND NEW.{shadow} IS NOT OLD.{shadow} AND NEW.{col} IS OLD.{col} AND {col} IS NOT ({s.Down}) AND {notBackfill};");
+                    onUpdate.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {thisRow} AND NEW.{col} IS NOT OLD.{col} AND {shadow} IS NOT ({s.Up});");
+                    break;
+            }
+        }
+        var names = SyncTriggerObjects(triggerName);
+        return
+        [
+            $"CREATE TRIGGER {Quote(names[0])} AFTER INSERT ON {t} FOR EACH ROW\nBEGIN\n    {string.Join("\n    ", onInsert)}\nEND",
+            $"CREATE TRIGGER {Quote(names[1])} AFTER UPDATE ON {t} FOR EACH ROW\nBEGIN\n    {string.Join("\n    ", onUpdate)}\nEND",
+        ];
+    }
+
+    public IReadOnlyList<string> DropSyncTrigger(QualifiedName table, string triggerName) =>
+        SyncTriggerObjects(triggerName).Select(n => $"DROP TRIGGER IF EXISTS {Quote(n)}").ToList();
+
+    public string Differ(string a, string b) => $"({a} IS NOT {b})";
+
+    public string VersionOlder(string versionColumn, IReadOnlyList<string> olderVersionParameters) =>
+        olderVersionParameters.Count == 0
+            ? $"({Quote(versionColumn)} IS NULL)"
+            : $"({Quote(versionColumn)} IS NULL OR {Quote(versionColumn)} IN ({string.Join(", ", olderVersionParameters)}))";
+
+    public string BatchEnd(QualifiedName table, IReadOnlyList<string> keys, bool hasLower)
+    {
+        var k = keys.Select(Quote).ToList();
+        var where = (hasLower ? KeyRange.After(k) + " AND " : "") + KeyRange.UpTo(k);
+        return $"SELECT {string.Join(", ", k)} FROM (SELECT {string.Join(", ", k)} FROM {Table(table)} WHERE {where} ORDER BY {KeyRange.OrderBy(k)} LIMIT @n) " +
+               $"ORDER BY {KeyRange.OrderBy(k, descending: true)} LIMIT 1";
+    }
+
+    public string MaxKey(QualifiedName table, IReadOnlyList<string> keys)
+    {
+        var k = keys.Select(Quote).ToList();
+        return $"SELECT {string.Join(", ", k)} FROM {Table(table)} ORDER BY {KeyRange.OrderBy(k, descending: true)} LIMIT 1";
+    }
+
+    private static string Range(IReadOnlyList<string> k, bool hasLower) =>
+        (hasLower ? KeyRange.After(k) + " AND " : "") + KeyRange.UpTo(k, "end");
+
+    public string UpdateRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, IReadOnlyList<(string Column, string Value)> set, string where)
+    {
+        var k = keys.Select(Quote).ToList();
+        return $"UPDATE {Table(table)} SET {string.Join(", ", set.Select(s => $"{Quote(s.Column)} = {s.Value}"))} WHERE {Range(k, hasLower)} AND ({where})";
+    }
+
+    public string CountRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string where) =>
+        $"SELECT COUNT(*) FROM {Table(table)} WHERE {Range(keys.Select(Quote).ToList(), hasLower)} AND ({where})";
+
+    public string CountWhere(QualifiedName table, string where) => $"SELECT COUNT(*) FROM {Table(table)} WHERE {where}";
+    public string CountRows(QualifiedName table) => $"SELECT COUNT(*) FROM {Table(table)}";
+    public string VersionHistogram(QualifiedName table, string versionColumn) =>
+        $"SELECT {Quote(versionColumn)}, COUNT(*) FROM {Table(table)} GROUP BY {Quote(versionColumn)}";
+    public string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn) =>
+        $"SELECT {Quote(versionColumn)}, COUNT(*) FROM {Table(table)} WHERE {Range(keys.Select(Quote).ToList(), hasLower)} GROUP BY {Quote(versionColumn)}";
+
+    public IReadOnlyList<string> BeginBackfillSession() => [$"INSERT INTO {BackfillMark} (Mark) VALUES (1)"];
+    public IReadOnlyList<string> EndBackfillBatch() => [$"DELETE FROM {BackfillMark}"];
+
+    public string? ThrottleProbe(ServerCapabilities capabilities) => null;
+
+    public IReadOnlyList<string> DdlPreamble(TimeSpan lockTimeout) => [];
+
+    public bool IsRetryable(Exception error) =>
+        error is SqliteException { SqliteErrorCode: 5 or 6 }; // SQLITE_BUSY, SQLITE_LOCKED
+
+    public bool IsTransientConnectionError(Exception error) => false;
+
+    public IReadOnlyList<LintFinding> LintExpand(string script) => SqliteLint.Find(script);
+
+    public IReadOnlyList<string> SplitScript(string script) => [script];
+
+    public ICatalog Catalog(Connections.Session session) => new SqliteCatalog(this, session);
+}

@@ -1,0 +1,77 @@
+using OnlineMigrations.Engine.Dialects;
+using OnlineMigrations.Engine.Files;
+using OnlineMigrations.Engine.Model;
+
+namespace OnlineMigrations.Engine.Operations;
+
+/// <summary>
+/// Adds a column. Expand adds it nullable (old code never writes it); with <c>up</c>, a trigger fills
+/// it for rows written without it and the backfill fills the rest. Contract makes it NOT NULL when
+/// the file asks (an offline step on SQL Server). Rollback drops it.
+/// </summary>
+public sealed class AddColumn : Operation
+{
+    public override string Kind => "addColumn";
+    public required QualifiedName Table { get; init; }
+    public required ColumnDefinition Column { get; init; }
+    public string? Up { get; init; }
+
+    public static Operation? Read(FieldReader r)
+    {
+        r.OnlyKnown("table", "column", "up");
+        var table = r.Table();
+        var column = r.Column(r.Object("column"));
+        var up = r.String("up", required: false);
+        if (column is { Identity: true }) r.Problem($"{r.Path}.column.identity", "an identity column cannot be added online; create a new table instead");
+        if (column is { PrimaryKey: true }) r.Problem($"{r.Path}.column.primaryKey", "a primary key cannot be added with addColumn");
+        if (column is { Nullable: false } && up is null && column.Default is null)
+            r.Problem($"{r.Path}.column.nullable", "a NOT NULL column needs \"up\" or a \"default\" to fill existing rows");
+        return table is null || column is null ? null : new AddColumn { Table = table, Column = column, Up = up };
+    }
+
+    public override IEnumerable<Touch> Touches => [new(Table, Column.Name, Destructive: false)];
+
+    public override IEnumerable<Step> Expand(OperationContext c)
+    {
+        if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name, or create it in an earlier operation.");
+        if (c.Catalog.Column(Table, Column.Name) is not null)
+            throw c.Refuse(this, $"the column {Table}.{Column.Name} already exists", "Choose another name, or remove the operation.");
+        if (!Column.Nullable && c.Dialect.Provider == Provider.Sqlite)
+            throw SqliteDialect.NotSupported($"{JsonPath}: a NOT NULL column added to an existing table ({Table}.{Column.Name})", "Keep the column nullable on SQLite (\"nullable\": true).");
+        yield return new Step($"add column {Table}.{Column.Name}", [c.Dialect.AddColumn(Table, Column with { Nullable = true })]);
+    }
+
+    public override IEnumerable<SyncRule> SyncRules(OperationContext c) => Up is null ? [] : [new FillRule(Table, Column.Name, Up)];
+
+    public override IEnumerable<BackfillAssignment> Backfill(OperationContext c) =>
+        Up is null ? [] : [new BackfillAssignment(Table, Column.Name, $"({Up})", $"{c.Dialect.Column(Column.Name)} IS NULL AND ({Up}) IS NOT NULL")];
+
+    public override IEnumerable<RemainingCheck> Remaining(OperationContext c) =>
+        Up is null ? [] : [new RemainingCheck($"rows of {Table} whose new column {Column.Name} is still empty") { Table = Table, Predicate = $"{c.Dialect.Column(Column.Name)} IS NULL AND ({Up}) IS NOT NULL" }];
+
+    public override IEnumerable<Step> Contract(OperationContext c)
+    {
+        if (Column.Nullable) yield break;
+        yield return new Step($"make {Table}.{Column.Name} NOT NULL", [c.Dialect.MakeNotNull(Table, Column.Name, Column.Type)])
+        {
+            OfflineReason = $"ALTER COLUMN ... NOT NULL on {Table}.{Column.Name} scans the table while holding a schema-modification lock",
+        };
+    }
+
+    public override IEnumerable<Step> Rollback(OperationContext c)
+    {
+        if (c.Catalog.Column(Table, Column.Name) is null) yield break;
+        yield return new Step($"drop column {Table}.{Column.Name}", c.Dialect.DropColumn(Table, Column.Name));
+    }
+
+    public override IEnumerable<RemainingCheck> RollbackLoss(OperationContext c)
+    {
+        if (c.Catalog.Column(Table, Column.Name) is null) yield break;
+        var col = c.Dialect.Column(Column.Name);
+        yield return new RemainingCheck($"rows of {Table} where new code wrote {Column.Name}")
+        {
+            Table = Table,
+            Predicate = Up is null ? $"{col} IS NOT NULL" : $"{col} IS NOT NULL AND {c.Dialect.Differ(col, $"({Up})")}",
+        };
+    }
+}

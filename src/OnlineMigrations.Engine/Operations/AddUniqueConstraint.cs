@@ -1,0 +1,33 @@
+using OnlineMigrations.Engine.Dialects;
+using OnlineMigrations.Engine.Files;
+using OnlineMigrations.Engine.Model;
+
+namespace OnlineMigrations.Engine.Operations;
+
+/// <summary>Adds uniqueness as an online unique index (a UNIQUE constraint cannot be built online).</summary>
+public sealed class AddUniqueConstraint : Operation
+{
+    public override string Kind => "addUniqueConstraint";
+    public required QualifiedName Table { get; init; }
+    public required string Name { get; init; }
+    public required IReadOnlyList<string> Columns { get; init; }
+
+    public static Operation? Read(FieldReader r)
+    {
+        r.OnlyKnown("table", "name", "columns");
+        var table = r.Table();
+        var name = r.Identifier("name");
+        var columns = r.Identifiers("columns");
+        return table is null || name is null || columns is null || columns.Count == 0 ? null : new AddUniqueConstraint { Table = table, Name = name, Columns = columns };
+    }
+
+    public override IEnumerable<Touch> Touches => Columns.Select(c => new Touch(Table, c, Destructive: false));
+
+    public override IEnumerable<Step> Expand(OperationContext c)
+    {
+        if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name.");
+        yield return c.Dialect.CreateIndex($"create unique index {Name} on {Table}", new IndexSpec(Table, Name, Columns, [], Unique: true, Where: null), c.Catalog.Capabilities, c.AllowOffline);
+    }
+
+    public override IEnumerable<Step> Rollback(OperationContext c) => [new Step($"drop unique index {Name} on {Table}", [c.Dialect.DropIndex(Table, Name)])];
+}

@@ -1,0 +1,123 @@
+using OnlineMigrations.Engine.Dialects;
+using OnlineMigrations.Engine.Files;
+using OnlineMigrations.Engine.Model;
+
+namespace OnlineMigrations.Engine.Operations;
+
+/// <summary>
+/// Changes a column's definition (type, nullability, default) online. Expand adds an internal shadow
+/// column with the new definition, kept equal to <c>up</c> of the old column by a trigger (and the old
+/// column to <c>down</c> of the shadow, when given); applications keep using the column's own name.
+/// Migrate fills the shadow. Contract, in one short transaction, drops the old column and renames the
+/// shadow into its place, recreating its indexes.
+/// </summary>
+public sealed class AlterColumn : Operation
+{
+    public override string Kind => "alterColumn";
+    public required QualifiedName Table { get; init; }
+    public required string Column { get; init; }
+    public string? Type { get; init; }
+    public bool? Nullable { get; init; }
+    public string? Default { get; init; }
+    public required string Up { get; init; }
+    public string? Down { get; init; }
+
+    public static Operation? Read(FieldReader r)
+    {
+        r.OnlyKnown("table", "column", "type", "nullable", "default", "up", "down");
+        var table = r.Table();
+        var column = r.Identifier("column");
+        var type = r.String("type", required: false);
+        bool? nullable = r.Element.TryGetProperty("nullable", out _) ? r.Bool("nullable", true) : null;
+        var @default = r.String("default", required: false);
+        var up = r.String("up");
+        var down = r.String("down", required: false);
+        if (type is null && nullable is null && @default is null)
+            r.Problem(r.Path, "nothing to change: give at least one of \"type\", \"nullable\" or \"default\"");
+        return table is null || column is null || up is null ? null
+            : new AlterColumn { Table = table, Column = column, Type = type, Nullable = nullable, Default = @default, Up = up, Down = down };
+    }
+
+    public override IEnumerable<Touch> Touches => [new(Table, Column, Destructive: true)];
+    public override IEnumerable<DroppedObject> Drops => [new(Table, Column)];
+
+    private string InterimIndexName(OperationContext c, string index) => Names.Internal(index, "om_" + Names.ShortHash(c.Migration.Id));
+
+    public override IEnumerable<Step> Expand(OperationContext c)
+    {
+        if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name.");
+        var old = c.Catalog.Column(Table, Column) ?? throw c.Refuse(this, $"the column {Table}.{Column} does not exist", "Check the column name.");
+        if (old.Identity || old.Computed) throw c.Refuse(this, $"{Table}.{Column} is an identity or computed column", "Change it in a maintenance window with a sql operation marked \"unsafe\": true.");
+        if (c.Catalog.KeyColumns(Table).Contains(Column, StringComparer.OrdinalIgnoreCase))
+            throw c.Refuse(this, $"{Table}.{Column} is part of the table's key", "Changing a key column cannot be done online with a shadow column.");
+        if (Nullable == false && c.Dialect.Provider == Provider.Sqlite)
+            throw SqliteDialect.NotSupported($"{JsonPath}: a final NOT NULL on {Table}.{Column}", "Keep the column nullable on SQLite.");
+
+        var shadow = c.ShadowName(Column);
+        var indexes = c.Catalog.Indexes(Table).Where(i => i.Covers(Column)).ToList();
+        c.SetFact(this, "type", Type ?? old.Type);
+        c.SetFact(this, "nullable", (Nullable ?? old.Nullable) ? "true" : "false");
+        c.SetFact(this, "indexes", string.Join("\u001f", indexes.Select(i => i.Name)));
+        var collation = Type is null ? old.Collation : null;
+        yield return new Step($"add shadow column {Table}.{shadow} for {Column}",
+            [c.Dialect.AddColumn(Table, new ColumnDefinition(shadow, Type ?? old.Type, Nullable: true, Default ?? old.Default, Collation: collation))]);
+        foreach (var index in indexes)
+            yield return c.Dialect.CreateIndex($"create index {InterimIndexName(c, index.Name)} on the shadow of {Table}.{Column}",
+                Shadowed(c, index, InterimIndexName(c, index.Name)), c.Catalog.Capabilities, c.AllowOffline);
+    }
+
+    private IndexSpec Shadowed(OperationContext c, IndexInfo i, string name)
+    {
+        var shadow = c.ShadowName(Column);
+        string Swap(string x) => string.Equals(x, Column, StringComparison.OrdinalIgnoreCase) ? shadow : x;
+        return new IndexSpec(Table, name, i.Columns.Select(Swap).ToList(), i.Include.Select(Swap).ToList(), i.Unique, i.Filter);
+    }
+
+    public override IEnumerable<SyncRule> SyncRules(OperationContext c) => [new ShadowRule(Table, Column, c.ShadowName(Column), Up, Down)];
+
+    public override IEnumerable<BackfillAssignment> Backfill(OperationContext c)
+    {
+        var shadow = c.Dialect.Column(c.ShadowName(Column));
+        return [new BackfillAssignment(Table, c.ShadowName(Column), $"({Up})", c.Dialect.Differ(shadow, $"({Up})"))];
+    }
+
+    public override IEnumerable<RemainingCheck> Remaining(OperationContext c) =>
+        [new RemainingCheck($"rows of {Table} whose new {Column} disagrees with \"up\"") { Table = Table, Predicate = c.Dialect.Differ(c.Dialect.Column(c.ShadowName(Column)), $"({Up})") }];
+
+    public override IEnumerable<Step> Contract(OperationContext c)
+    {
+        var shadow = c.ShadowName(Column);
+        var live = c.Catalog.Indexes(Table);
+        var statements = new List<string>();
+        var names = (c.Fact(this, "indexes") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var name in names) statements.Add(c.Dialect.DropIndex(Table, name));
+        if (c.Catalog.Column(Table, shadow) is not null)
+        {
+            if (c.Catalog.Column(Table, Column) is not null) statements.AddRange(c.Dialect.DropColumn(Table, Column));
+            statements.Add(c.Dialect.RenameColumn(Table, shadow, Column));
+        }
+        foreach (var name in names)
+        {
+            var interim = live.FirstOrDefault(i => i.Name == InterimIndexName(c, name));
+            if (interim is null) continue;
+            string Back(string x) => string.Equals(x, shadow, StringComparison.OrdinalIgnoreCase) ? Column : x;
+            statements.AddRange(c.Dialect.RenameIndex(Table, interim.Name,
+                new IndexSpec(Table, name, interim.Columns.Select(Back).ToList(), interim.Include.Select(Back).ToList(), interim.Unique, interim.Filter)));
+        }
+        if (statements.Count > 0) yield return new Step($"swap the new {Table}.{Column} into place", statements);
+        if (c.Fact(this, "nullable") == "false")
+            yield return new Step($"make {Table}.{Column} NOT NULL", [c.Dialect.MakeNotNull(Table, Column, c.Fact(this, "type")!)])
+            {
+                OfflineReason = $"ALTER COLUMN ... NOT NULL on {Table}.{Column} scans the table while holding a schema-modification lock",
+            };
+    }
+
+    public override IEnumerable<Step> Rollback(OperationContext c)
+    {
+        var shadow = c.ShadowName(Column);
+        var statements = (c.Fact(this, "indexes") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries)
+            .Select(name => c.Dialect.DropIndex(Table, InterimIndexName(c, name))).ToList();
+        if (c.Catalog.Column(Table, shadow) is not null) statements.AddRange(c.Dialect.DropColumn(Table, shadow));
+        if (statements.Count > 0) yield return new Step($"drop shadow column {Table}.{shadow}", statements);
+    }
+}

@@ -1,0 +1,50 @@
+using OnlineMigrations.Engine.Files;
+using OnlineMigrations.Engine.Model;
+
+namespace OnlineMigrations.Engine.Operations;
+
+/// <summary>Creates a new table at expand; rollback drops it (refused while it holds rows, unless -Force).</summary>
+public sealed class CreateTable : Operation
+{
+    public override string Kind => "createTable";
+    public required QualifiedName Table { get; init; }
+    public required IReadOnlyList<ColumnDefinition> Columns { get; init; }
+    public IReadOnlyList<string> PrimaryKey { get; init; } = [];
+
+    public static Operation? Read(FieldReader r)
+    {
+        r.OnlyKnown("table", "columns", "primaryKey");
+        var table = r.Table();
+        var columns = r.Objects("columns").Select(r.Column).ToList();
+        var pk = r.Identifiers("primaryKey", required: false) ?? [];
+        if (columns.Count == 0 && r.Element.TryGetProperty("columns", out _)) r.Problem($"{r.Path}.columns", "a table needs at least one column");
+        var names = columns.Where(c => c is not null).Select(c => c!.Name).ToList();
+        foreach (var dup in names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+            r.Problem($"{r.Path}.columns", $"the column \"{dup.Key}\" is declared {dup.Count()} times");
+        foreach (var k in pk.Where(k => !names.Contains(k, StringComparer.OrdinalIgnoreCase)))
+            r.Problem($"{r.Path}.primaryKey", $"the primary key names \"{k}\", which is not one of the table's columns");
+        if (pk.Count > 0 && columns.Any(c => c?.PrimaryKey == true))
+            r.Problem($"{r.Path}.primaryKey", "the primary key is given twice: both \"primaryKey\" on a column and a \"primaryKey\" list; keep one");
+        if (table is null || columns.Any(c => c is null) || columns.Count == 0) return null;
+        return new CreateTable { Table = table, Columns = columns!, PrimaryKey = pk };
+    }
+
+    public override IEnumerable<Touch> Touches => [new(Table, null, Destructive: false)];
+
+    public override IEnumerable<Step> Expand(OperationContext c)
+    {
+        if (c.Catalog.TableExists(Table))
+            throw c.Refuse(this, $"the table {Table} already exists", "Choose another name, or remove the createTable operation if the table is meant to be reused.");
+        yield return new Step($"create table {Table}", [c.Dialect.CreateTable(Table, Columns, PrimaryKey)]);
+    }
+
+    public override IEnumerable<Step> Rollback(OperationContext c)
+    {
+        yield return new Step($"drop table {Table}", [c.Dialect.DropTable(Table)]);
+    }
+
+    public override IEnumerable<RemainingCheck> RollbackLoss(OperationContext c)
+    {
+        yield return new RemainingCheck($"rows in the new table {Table}") { Table = Table, Predicate = "1 = 1" };
+    }
+}

@@ -1,0 +1,59 @@
+using OnlineMigrations.Engine.Dialects;
+using OnlineMigrations.Engine.Model;
+
+namespace OnlineMigrations.Engine.Operations;
+
+/// <summary>
+/// One operation of a migration. It knows its four parts — Expand, Backfill, Contract, Rollback —
+/// and how to count the rows it still has to migrate. It never talks to a connection: it returns
+/// steps whose SQL comes from the dialect. Register a new operation in <see cref="OperationRegistry"/>.
+/// </summary>
+public abstract class Operation
+{
+    /// <summary>The operation's name in a migration file, for example <c>addColumn</c>.</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>Where it stands in its file, for messages: <c>$.operations[2].addColumn</c>.</summary>
+    public string JsonPath { get; internal set; } = "";
+
+    /// <summary>The tables and columns it touches.</summary>
+    public abstract IEnumerable<Touch> Touches { get; }
+
+    public virtual IEnumerable<Step> Expand(OperationContext context) => [];
+    public virtual IEnumerable<SyncRule> SyncRules(OperationContext context) => [];
+    public virtual IEnumerable<BackfillAssignment> Backfill(OperationContext context) => [];
+    public virtual IEnumerable<RemainingCheck> Remaining(OperationContext context) => [];
+    /// <summary>A free-standing migrate script run until it affects no rows (sql operations).</summary>
+    public virtual string? MigrateScript => null;
+    public virtual IEnumerable<Step> Contract(OperationContext context) => [];
+    public virtual IEnumerable<DroppedObject> Drops => [];
+    public virtual IEnumerable<Step> Rollback(OperationContext context) => [];
+    /// <summary>Counts of rows whose data rollback would lose (new code wrote values that cannot be derived again).</summary>
+    public virtual IEnumerable<RemainingCheck> RollbackLoss(OperationContext context) => [];
+
+    public override string ToString() => $"{Kind} {string.Join(", ", Touches.Select(t => t.Column is null ? t.Table.ToString() : $"{t.Table}.{t.Column}").Distinct())}";
+}
+
+/// <summary>What an operation may consult while it plans: the dialect, its migration, the live catalog.</summary>
+public sealed class OperationContext(IDialect dialect, MigrationDefinition migration, ICatalog catalog, bool allowOffline)
+{
+    public IDialect Dialect { get; } = dialect;
+    public MigrationDefinition Migration { get; } = migration;
+    public ICatalog Catalog { get; } = catalog;
+    public bool AllowOffline { get; } = allowOffline;
+    public List<string> Warnings { get; } = [];
+
+    /// <summary>What expand found in the catalog and later phases need (for example that a renamed column
+    /// was NOT NULL before expand made it nullable). Saved with the migration's state.</summary>
+    public Dictionary<string, string> Facts { get; init; } = new(StringComparer.Ordinal);
+
+    public string? Fact(Operation op, string name) => Facts.TryGetValue($"{op.JsonPath}:{name}", out var v) ? v : null;
+    public void SetFact(Operation op, string name, string value) => Facts[$"{op.JsonPath}:{name}"] = value;
+
+    /// <summary>The internal name of the shadow column an alterColumn keeps beside <paramref name="column"/>.</summary>
+    public string ShadowName(string column) => Names.Internal(column, "om_" + Names.ShortHash(Migration.Id));
+
+    /// <summary>An error a user can fix, naming the operation.</summary>
+    public MigrationException Refuse(Operation op, string problem, string fix) =>
+        new(ErrorIds.OperationRefused, $"Migration '{Migration.Id}', {op.JsonPath} ({op.Kind}): {problem}", fix) { MigrationId = Migration.Id };
+}

@@ -1,0 +1,111 @@
+using OnlineMigrations.Engine.Dialects;
+using OnlineMigrations.Engine.Files;
+using OnlineMigrations.Engine.Model;
+
+namespace OnlineMigrations.Engine.Operations;
+
+/// <summary>
+/// Renames a column without downtime. Expand adds <c>to</c> with the same type, collation and
+/// default, recreates the indexes that include <c>from</c> on <c>to</c>, makes <c>from</c> nullable
+/// (new code no longer writes it) and keeps both in step with a two-way trigger; a write to
+/// <c>to</c> wins. Migrate copies <c>from</c> into <c>to</c>. Contract drops <c>from</c>, its
+/// indexes and the trigger, and gives the new indexes their old names.
+/// </summary>
+public sealed class RenameColumn : Operation
+{
+    public override string Kind => "renameColumn";
+    public required QualifiedName Table { get; init; }
+    public required string From { get; init; }
+    public required string To { get; init; }
+
+    public static Operation? Read(FieldReader r)
+    {
+        r.OnlyKnown("table", "from", "to");
+        var table = r.Table();
+        var from = r.Identifier("from");
+        var to = r.Identifier("to");
+        if (from is not null && to is not null && string.Equals(from, to, StringComparison.OrdinalIgnoreCase))
+            r.Problem($"{r.Path}.to", $"\"to\" is the same name as \"from\" ({from}); a rename needs a new name");
+        return table is null || from is null || to is null ? null : new RenameColumn { Table = table, From = from, To = to };
+    }
+
+    public override IEnumerable<Touch> Touches => [new(Table, From, Destructive: true), new(Table, To, Destructive: false)];
+    public override IEnumerable<DroppedObject> Drops => [new(Table, From)];
+
+    private string InterimIndexName(OperationContext c, string index) => Names.Internal(index, "om_" + Names.ShortHash(c.Migration.Id));
+
+    private List<IndexInfo> IndexesOnFrom(OperationContext c) =>
+        c.Catalog.Indexes(Table).Where(i => i.Covers(From) && !i.Name.EndsWith("__om_" + Names.ShortHash(c.Migration.Id), StringComparison.Ordinal)).ToList();
+
+    private IndexSpec Renamed(IndexInfo i, string name) => new(Table, name,
+        i.Columns.Select(x => string.Equals(x, From, StringComparison.OrdinalIgnoreCase) ? To : x).ToList(),
+        i.Include.Select(x => string.Equals(x, From, StringComparison.OrdinalIgnoreCase) ? To : x).ToList(),
+        i.Unique, i.Filter is null ? null : ReplaceWord(i.Filter, From, To));
+
+    private static string ReplaceWord(string text, string from, string to) =>
+        System.Text.RegularExpressions.Regex.Replace(text, $@"(?<![\w])\[?{System.Text.RegularExpressions.Regex.Escape(from)}\]?(?![\w])", "[" + to.Replace("]", "]]", StringComparison.Ordinal) + "]");
+
+    public override IEnumerable<Step> Expand(OperationContext c)
+    {
+        if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name.");
+        var from = c.Catalog.Column(Table, From) ?? throw c.Refuse(this, $"the column {Table}.{From} does not exist", "Check the column name (\"from\").");
+        if (c.Catalog.Column(Table, To) is not null) throw c.Refuse(this, $"the column {Table}.{To} already exists", "Choose another name (\"to\").");
+        if (from.Identity || from.Computed) throw c.Refuse(this, $"{Table}.{From} is an identity or computed column, which cannot be kept in step by a trigger", "Rename it in a maintenance window with a sql operation marked \"unsafe\": true.");
+        var indexes = IndexesOnFrom(c);
+        if (indexes.Any(i => i.PrimaryKey) || c.Catalog.KeyColumns(Table).Contains(From, StringComparer.OrdinalIgnoreCase))
+            throw c.Refuse(this, $"{Table}.{From} is part of the table's key", "Renaming a key column cannot be done online; rename it in a maintenance window, or keep the name.");
+        if (!from.Nullable && c.Dialect.Provider == Provider.Sqlite && from.Default is null)
+            throw SqliteDialect.NotSupported($"{JsonPath}: renaming the NOT NULL column {Table}.{From} (without a default)",
+                "SQLite cannot make the old column nullable, so new code inserting only the new column would fail. Give the column a default, make it nullable first, or use SQL Server.");
+
+        c.SetFact(this, "fromNotNull", from.Nullable ? "false" : "true");
+        c.SetFact(this, "fromType", from.Type);
+        c.SetFact(this, "indexes", string.Join("\u001f", indexes.Select(i => i.Name)));
+
+        yield return new Step($"add column {Table}.{To} (renamed from {From})",
+            [c.Dialect.AddColumn(Table, new ColumnDefinition(To, from.Type, Nullable: true, from.Default, Collation: from.Collation))]);
+        foreach (var index in indexes)
+            yield return c.Dialect.CreateIndex($"create index {InterimIndexName(c, index.Name)} on {Table}.{To} (for {index.Name})",
+                Renamed(index, InterimIndexName(c, index.Name)), c.Catalog.Capabilities, c.AllowOffline);
+        if (!from.Nullable && c.Dialect.Provider == Provider.SqlServer)
+            yield return new Step($"make {Table}.{From} nullable", [c.Dialect.MakeNullable(Table, from)]);
+    }
+
+    public override IEnumerable<SyncRule> SyncRules(OperationContext c) => [new MirrorRule(Table, From, To)];
+
+    public override IEnumerable<BackfillAssignment> Backfill(OperationContext c)
+    {
+        var (from, to) = (c.Dialect.Column(From), c.Dialect.Column(To));
+        return [new BackfillAssignment(Table, To, from, $"{to} IS NULL AND {from} IS NOT NULL")];
+    }
+
+    public override IEnumerable<RemainingCheck> Remaining(OperationContext c) =>
+        [new RemainingCheck($"rows of {Table} where {From} and {To} differ") { Table = Table, Predicate = c.Dialect.Differ(c.Dialect.Column(From), c.Dialect.Column(To)) }];
+
+    private IEnumerable<string> OriginalIndexes(OperationContext c) =>
+        (c.Fact(this, "indexes") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries);
+
+    public override IEnumerable<Step> Contract(OperationContext c)
+    {
+        var statements = new List<string>();
+        var live = c.Catalog.Indexes(Table);
+        foreach (var name in OriginalIndexes(c))
+        {
+            statements.Add(c.Dialect.DropIndex(Table, name));
+            var interim = live.FirstOrDefault(i => i.Name == InterimIndexName(c, name));
+            if (interim is not null)
+                statements.AddRange(c.Dialect.RenameIndex(Table, interim.Name, new IndexSpec(Table, name, interim.Columns, interim.Include, interim.Unique, interim.Filter)));
+        }
+        if (c.Catalog.Column(Table, From) is not null) statements.AddRange(c.Dialect.DropColumn(Table, From));
+        if (statements.Count > 0) yield return new Step($"drop column {Table}.{From} and move its indexes to {To}", statements);
+    }
+
+    public override IEnumerable<Step> Rollback(OperationContext c)
+    {
+        var statements = OriginalIndexes(c).Select(name => c.Dialect.DropIndex(Table, InterimIndexName(c, name))).ToList();
+        if (c.Catalog.Column(Table, To) is not null) statements.AddRange(c.Dialect.DropColumn(Table, To));
+        if (statements.Count > 0) yield return new Step($"drop column {Table}.{To}", statements);
+        if (c.Fact(this, "fromNotNull") == "true" && c.Dialect.Provider == Provider.SqlServer && c.Catalog.Column(Table, From) is { Nullable: true })
+            yield return new Step($"make {Table}.{From} NOT NULL again", [c.Dialect.MakeNotNull(Table, From, c.Fact(this, "fromType")!)]);
+    }
+}

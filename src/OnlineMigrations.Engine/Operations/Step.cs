@@ -1,0 +1,56 @@
+using OnlineMigrations.Engine.Model;
+
+namespace OnlineMigrations.Engine.Operations;
+
+/// <summary>One short unit of work of a phase: its statements run in one transaction (unless
+/// <see cref="Transactional"/> is false, for statements the server refuses inside one, such as a
+/// resumable index build), and its completion is checkpointed in the state store.</summary>
+public sealed record Step(string Name, IReadOnlyList<string> Statements)
+{
+    public bool Transactional { get; init; } = true;
+    /// <summary>A query that returns a non-zero number when the step's effect is already in place; used
+    /// for non-transactional steps, whose checkpoint cannot be written atomically with them.</summary>
+    public string? DoneProbe { get; init; }
+    /// <summary>Set when the step cannot run online; it then runs only with -AllowOffline.</summary>
+    public string? OfflineReason { get; init; }
+    /// <summary>True for DDL steps, which run with the lock timeout and are retried on lock timeouts and deadlocks.</summary>
+    public bool IsDdl { get; init; } = true;
+}
+
+/// <summary>What an operation asks of the per-table sync trigger installed at expand.</summary>
+public abstract record SyncRule(QualifiedName Table);
+
+/// <summary>Fill <paramref name="Column"/> from <paramref name="Up"/> on rows written without it.</summary>
+public sealed record FillRule(QualifiedName Table, string Column, string Up) : SyncRule(Table);
+
+/// <summary>Keep <paramref name="From"/> and <paramref name="To"/> equal; a write to <paramref name="To"/> wins.</summary>
+public sealed record MirrorRule(QualifiedName Table, string From, string To) : SyncRule(Table);
+
+/// <summary>Keep <paramref name="Shadow"/> equal to <paramref name="Up"/> of the old column, and the old
+/// column equal to <paramref name="Down"/> of the shadow when a statement writes the shadow.</summary>
+public sealed record ShadowRule(QualifiedName Table, string Column, string Shadow, string Up, string? Down) : SyncRule(Table);
+
+/// <summary>A column the backfill sets where <paramref name="Needed"/> holds.</summary>
+/// <param name="Value">expression giving the new value</param>
+/// <param name="Needed">predicate over a row: true while the row still needs this assignment</param>
+public sealed record BackfillAssignment(QualifiedName Table, string Column, string Value, string Needed);
+
+/// <summary>A query counting rows still to migrate for one operation: either rows of a table where a
+/// predicate holds (counted in key batches), or a free-standing count query (a sql operation's verify).</summary>
+public sealed record RemainingCheck(string Description)
+{
+    public QualifiedName? Table { get; init; }
+    public string? Predicate { get; init; }
+    public string? CountQuery { get; init; }
+    /// <summary>Why this cannot be verified, when it cannot (a sql migrate without a verify query).</summary>
+    public string? NotVerifiable { get; init; }
+}
+
+/// <summary>Something contract removes, for the NoDependents gate.</summary>
+public sealed record DroppedObject(QualifiedName Table, string? Column, string? Index = null)
+{
+    public override string ToString() => Column is not null ? $"column {Table}.{Column}" : Index is not null ? $"index {Index} on {Table}" : $"table {Table}";
+}
+
+/// <summary>A table and, optionally, a column that an operation touches, for conflict checks between open migrations.</summary>
+public sealed record Touch(QualifiedName Table, string? Column, bool Destructive);
