@@ -144,7 +144,8 @@ function Invoke-ModuleBuild {
 
 function Get-TrxCounts([string]$TrxPath) {
     [xml]$trx = Get-Content -LiteralPath $TrxPath -Raw
-    $results = @($trx.TestRun.Results.ChildNodes | Where-Object { $_.LocalName -eq 'UnitTestResult' })
+    # A run with no test has no <Results> element at all.
+    $results = @($trx.SelectNodes("//*[local-name()='UnitTestResult']"))
     [pscustomobject]@{
         Passed  = @($results | Where-Object outcome -eq 'Passed').Count
         Failed  = @($results | Where-Object { $_.outcome -in 'Failed', 'Error', 'Timeout', 'Aborted' }).Count
