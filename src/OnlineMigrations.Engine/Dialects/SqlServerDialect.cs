@@ -31,14 +31,21 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
         sb.Append(c.Nullable ? " NULL" : " NOT NULL");
         if (c.Default is not null)
             sb.Append(" CONSTRAINT ").Append(Quote(Names.Internal($"DF_{table.Name}_{c.Name}", "om"))).Append(" DEFAULT (").Append(c.Default).Append(')');
-        if (c.PrimaryKey && inCreateTable) sb.Append(" CONSTRAINT ").Append(Quote($"PK_{table.Name}")).Append(" PRIMARY KEY");
+        if (c.PrimaryKey && inCreateTable) sb.Append(" CONSTRAINT ").Append(Quote(PrimaryKeyName(table))).Append(" PRIMARY KEY");
         return sb.ToString();
+    }
+
+    // PK_{table}, shortened with a hash when the table's name is near the 128-character limit.
+    private static string PrimaryKeyName(QualifiedName table)
+    {
+        var name = $"PK_{table.Name}";
+        return name.Length <= QualifiedName.MaxIdentifierLength ? name : $"{name[..(QualifiedName.MaxIdentifierLength - 9)]}_{Names.ShortHash(name)}";
     }
 
     public string CreateTable(QualifiedName table, IReadOnlyList<ColumnDefinition> columns, IReadOnlyList<string> primaryKey)
     {
         var parts = columns.Select(c => ColumnSql(table, c, inCreateTable: true)).ToList();
-        if (primaryKey.Count > 0) parts.Add($"CONSTRAINT {Quote($"PK_{table.Name}")} PRIMARY KEY ({string.Join(", ", primaryKey.Select(Quote))})");
+        if (primaryKey.Count > 0) parts.Add($"CONSTRAINT {Quote(PrimaryKeyName(table))} PRIMARY KEY ({string.Join(", ", primaryKey.Select(Quote))})");
         return $"CREATE TABLE {Table(table)} (\n    {string.Join(",\n    ", parts)}\n);";
     }
 
@@ -53,7 +60,8 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
         DECLARE @default sysname = (SELECT d.name FROM sys.default_constraints AS d
             INNER JOIN sys.columns AS c ON c.object_id = d.parent_object_id AND c.column_id = d.parent_column_id
             WHERE d.parent_object_id = OBJECT_ID({Literal(Table(table))}) AND c.name = {Literal(column)});
-        IF @default IS NOT NULL EXEC (N'ALTER TABLE {Table(table).Replace("'", "''", StringComparison.Ordinal)} DROP CONSTRAINT ' + QUOTENAME(@default));
+        DECLARE @drop nvarchar(max) = N'ALTER TABLE {Table(table).Replace("'", "''", StringComparison.Ordinal)} DROP CONSTRAINT ' + QUOTENAME(@default);
+        IF @default IS NOT NULL EXEC sys.sp_executesql @drop;
         """,
         $"ALTER TABLE {Table(table)} DROP COLUMN {Quote(column)};",
     ];
@@ -177,7 +185,7 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
             AFTER INSERT, UPDATE
             AS
             BEGIN
-                -- Maintained by OnlineMigrations: keeps the old and the new shape of {table.ToString().Replace("\n", " ", StringComparison.Ordinal)} in step until contract.
+                -- Maintained by OnlineMigrations: keeps the old and the new shape of {CommentText(table.ToString())} in step until contract.
                 SET NOCOUNT ON;
                 IF TRIGGER_NESTLEVEL(@@PROCID) > 1 RETURN;
                 IF NOT EXISTS (SELECT 1 FROM inserted) RETURN;
@@ -194,6 +202,10 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
             """;
         return [body];
     }
+
+    // Text written into a -- comment: no character may end the comment early (CR, LF, NEL, LS, PS).
+    private static string CommentText(string text) =>
+        string.Concat(text.Select(ch => char.IsControl(ch) || ch is '\u2028' or '\u2029' ? ' ' : ch));
 
     public IReadOnlyList<string> DropSyncTrigger(QualifiedName table, string triggerName) =>
         [$"DROP TRIGGER IF EXISTS {Quote(table.Schema)}.{Quote(triggerName)};"];
