@@ -115,9 +115,13 @@ public sealed class SqlServerStoreSql(string schema) : StoreSql
 
     private static string Esc(string s) => s.Replace("'", "''", StringComparison.Ordinal);
 
-    public override string SelectJournal(bool byMigration, int? last) =>
-        $"SELECT Id, MigrationId, Phase, Step, Statement, StartedAt, DurationMs, Outcome, Error, Login, Host, ProcessId, Reason FROM (" +
-        $"SELECT {(last is null ? "" : "TOP (@last) ")}* FROM {T("Journal")}{(byMigration ? " WHERE MigrationId = @id" : "")} ORDER BY Id DESC) AS j ORDER BY Id;";
+    private const string JournalColumns = "Id, MigrationId, Phase, Step, Statement, StartedAt, DurationMs, Outcome, Error, Login, Host, ProcessId, Reason";
+
+    // ORDER BY inside a derived table is only valid with TOP (error 1033): without a limit, order the rows directly.
+    public override string SelectJournal(bool byMigration, int? last) => last is null
+        ? $"SELECT {JournalColumns} FROM {T("Journal")}{(byMigration ? " WHERE MigrationId = @id" : "")} ORDER BY Id;"
+        : $"SELECT {JournalColumns} FROM (" +
+          $"SELECT TOP (@last) {JournalColumns} FROM {T("Journal")}{(byMigration ? " WHERE MigrationId = @id" : "")} ORDER BY Id DESC) AS j ORDER BY Id;";
 
     public override string Heartbeat =>
         $"EXEC {T("Heartbeat")} @Application = @application, @InstanceId = @instance, @HostName = @host, @ObjectVersion = @objectVersion, @Acknowledge = @acknowledge, @TimeToLiveSeconds = @ttl;";
