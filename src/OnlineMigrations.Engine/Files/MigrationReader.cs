@@ -195,13 +195,14 @@ public static class MigrationReader
             catch (FormatException) { return false; }
             catch (OverflowException) { return false; }
         }
-        else if (!TimeSpan.TryParseExact(text, ["c", "g"], CultureInfo.InvariantCulture, out window)) return false;
-        return window >= TimeSpan.Zero;
+        else if (!TimeSpan.TryParseExact(text, ["c"], CultureInfo.InvariantCulture, out window)) return false;
+        return window >= TimeSpan.Zero && text[0] != '-' && text == text.Trim();
     }
 
     private static string FirstSentence(string message)
     {
-        var i = message.IndexOf(" Path:", StringComparison.Ordinal);
+        // Cut System.Text.Json's own " Path: ... | LineNumber: n | ..." tail: its numbers are 0-based and the caller already gives 1-based ones.
+        var i = new[] { message.IndexOf(" Path:", StringComparison.Ordinal), message.IndexOf(" LineNumber:", StringComparison.Ordinal) }.Where(x => x > 0).DefaultIfEmpty(-1).Min();
         return i > 0 ? message[..i] : message;
     }
 }

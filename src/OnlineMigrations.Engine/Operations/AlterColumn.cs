@@ -28,7 +28,7 @@ public sealed class AlterColumn : Operation
         var table = r.Table();
         var column = r.Identifier("column");
         var type = r.String("type", required: false);
-        bool? nullable = r.Element.TryGetProperty("nullable", out _) ? r.Bool("nullable", true) : null;
+        bool? nullable = r.Element.TryGetProperty("nullable", out var n) && n.ValueKind != System.Text.Json.JsonValueKind.Null ? r.Bool("nullable", true) : null;
         var @default = r.String("default", required: false);
         var up = r.String("up");
         var down = r.String("down", required: false);
