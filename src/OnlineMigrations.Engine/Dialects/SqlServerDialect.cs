@@ -1,3 +1,15 @@
+// Version floors of the T-SQL this dialect and SqlServerStoreSql emit (checked by the ScriptDom tests in
+// tests/OnlineMigrations.Engine.Tests/TSql, which parse every statement with the SQL Server 2016 parser):
+//   SQL Server 2016 (13.x) RTM: DROP TABLE / TRIGGER / SYNONYM IF EXISTS, SESSION_CONTEXT and
+//     sp_set_session_context (sync triggers, backfill), sys.tables.temporal_type (catalog).
+//   SQL Server 2016 SP1 (13.0.4001): CREATE OR ALTER (store view and Heartbeat procedure): the product floor.
+//   SQL Server 2014: inline INDEX in CREATE TABLE (store Journal); sys.tables.is_memory_optimized.
+//   SQL Server 2019 (15.x), Enterprise: RESUMABLE = ON for CREATE INDEX (ResumableIndex), sys.index_resumable_operations.
+//   SQL Server 2022 (16.x), Enterprise: WAIT_AT_LOW_PRIORITY on CREATE INDEX (WaitAtLowPriority).
+//   Azure SQL Database (EngineEdition 5) and Managed Instance (8) have all of the above.
+// Gated statements are emitted only when SqlServerCatalog.FromServerProperties says the server has them.
+// IS DISTINCT FROM (2022) is deliberately not used: Differ() uses EXISTS (SELECT a EXCEPT SELECT b).
+// CREATE TRIGGER / VIEW / PROCEDURE are each returned as their own string: each must be alone in its batch.
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Data.SqlClient;

@@ -55,6 +55,7 @@ public static class TSqlAssert
         problems.AddRange(orderBy.Problems);
         if (problems.Count > 0) Fail(sql, version, problems);
         Interlocked.Increment(ref _parsed);
+        Log(version, sql);
         return script;
     }
 
@@ -74,6 +75,17 @@ public static class TSqlAssert
         var parsed = ParseScript(script, version ?? Newest);
         Interlocked.Increment(ref _parsed);
         return parsed;
+    }
+
+    private static readonly object LogLock = new();
+
+    /// <summary>With TSQL_PARSE_LOG set to a file path, records each statement parsed (version, then the SQL on
+    /// one line), so a run can report how many distinct statements it validated.</summary>
+    private static void Log(SqlVersion version, string sql)
+    {
+        var path = Environment.GetEnvironmentVariable("TSQL_PARSE_LOG");
+        if (string.IsNullOrEmpty(path)) return;
+        lock (LogLock) File.AppendAllText(path, $"{version}\t{sql.ReplaceLineEndings("\\n")}\n");
     }
 
     private static TSqlScript ParseScript(string sql, SqlVersion version)
