@@ -8,6 +8,9 @@
     Description          = 'Expand/migrate/contract schema migrations for SQL Server and SQLite: change a live database without downtime, with gates that keep contract from breaking running applications.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
+    # Hooks the engine's load context before PowerShell inspects the cmdlets (whose parameter and
+    # output types live in the engine): see module/OnlineMigrations.Loader.ps1.
+    ScriptsToProcess     = @('OnlineMigrations.Loader.ps1')
     FormatsToProcess     = @('OnlineMigrations.Format.ps1xml')
     CmdletsToExport      = @(
         'Get-Migration'

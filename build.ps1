@@ -134,6 +134,7 @@ function Invoke-ModuleBuild {
     $format = Join-Path $Root 'module/OnlineMigrations.Format.ps1xml'
     if (-not (Test-Path -LiteralPath $format)) { throw [BuildFailure]::new("Missing $format (listed in FormatsToProcess).") }
     Copy-Item -LiteralPath $format -Destination $Staged
+    Copy-Item -LiteralPath (Join-Path $Root 'module/OnlineMigrations.Loader.ps1') -Destination $Staged
     Copy-Folder (Join-Path $Root 'module/en-US') (Join-Path $Staged 'en-US')
     Copy-Folder (Join-Path $Root 'module/schema') (Join-Path $Staged 'schema')
     foreach ($rid in $Runtimes) {

@@ -97,6 +97,14 @@ public interface IDialect
     /// DELETE without WHERE, column type narrowing), with the line each starts on.</summary>
     IReadOnlyList<LintFinding> LintExpand(string script);
 
+    /// <summary>A query returning the login the session runs as (null on SQLite: the OS user is used).</summary>
+    string? LoginQuery { get; }
+    /// <summary>Takes the runner lock on the dedicated connection; parameters @resource and @timeoutMs; returns &gt;= 0 on success.</summary>
+    string? AcquireRunnerLock { get; }
+    /// <summary>Returns 1 while the dedicated connection still holds the runner lock (@resource).</summary>
+    string? CheckRunnerLock { get; }
+    string? ReleaseRunnerLock { get; }
+
     // ---- catalog and store ------------------------------------------------------------------
     ICatalog Catalog(Connections.Session session);
     StoreSql Store { get; }

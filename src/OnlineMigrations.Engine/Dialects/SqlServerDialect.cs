@@ -299,5 +299,17 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
         Regex.Split(script, @"^\s*GO\s*(?:--.*)?$", RegexOptions.Multiline | RegexOptions.IgnoreCase)
             .Select(b => b.Trim()).Where(b => b.Length > 0).ToList();
 
+    public string? LoginQuery => "SELECT SUSER_SNAME();";
+
+    // A session-owned application lock: it lives exactly as long as the dedicated connection, so a
+    // killed runner never leaves it behind.
+    public string? AcquireRunnerLock => """
+        DECLARE @result int;
+        EXEC @result = sys.sp_getapplock @Resource = @resource, @LockMode = N'Exclusive', @LockOwner = N'Session', @LockTimeout = @timeoutMs, @DbPrincipal = N'public';
+        SELECT @result;
+        """;
+    public string? CheckRunnerLock => "SELECT CASE WHEN APPLOCK_MODE(N'public', @resource, N'Session') = N'Exclusive' THEN 1 ELSE 0 END;";
+    public string? ReleaseRunnerLock => "EXEC sys.sp_releaseapplock @Resource = @resource, @LockOwner = N'Session', @DbPrincipal = N'public';";
+
     public ICatalog Catalog(Connections.Session session) => new SqlServerCatalog(this, session);
 }

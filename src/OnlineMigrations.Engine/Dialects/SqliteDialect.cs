@@ -192,5 +192,11 @@ public sealed class SqliteDialect : IDialect
 
     public IReadOnlyList<string> SplitScript(string script) => [script];
 
+    public string? LoginQuery => null;
+    // SQLite's runner lock is an operating-system lock on a file beside the database (RunnerLock).
+    public string? AcquireRunnerLock => null;
+    public string? CheckRunnerLock => null;
+    public string? ReleaseRunnerLock => null;
+
     public ICatalog Catalog(Connections.Session session) => new SqliteCatalog(this, session);
 }

@@ -53,7 +53,11 @@ internal static class ModuleInitializer
 public sealed class ModuleImport : IModuleAssemblyInitializer
 {
     /// <inheritdoc/>
-    public void OnImport()
+    public void OnImport() => Hook();
+
+    /// <summary>Called by OnlineMigrations.Loader.ps1 (the manifest's ScriptsToProcess) before PowerShell
+    /// reflects over the cmdlets, whose parameter and output types are engine types.</summary>
+    public static void Hook()
     {
         ModuleInitializer.Initialize();
         _ = EngineLoadContext.CurrentRuntime();

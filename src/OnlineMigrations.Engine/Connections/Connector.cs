@@ -1,0 +1,109 @@
+using System.Data.Common;
+using Microsoft.Data.SqlClient;
+using Microsoft.Data.Sqlite;
+using OnlineMigrations.Engine.Dialects;
+using OnlineMigrations.Engine.Model;
+
+namespace OnlineMigrations.Engine.Connections;
+
+/// <summary>Opens connections to the target database. Errors name the server and database, never a password.</summary>
+public static class Connector
+{
+    public static Session Open(ConnectionOptions options, bool pooled = true, string purpose = "OnlineMigrations")
+    {
+        var dialect = options.CreateDialect();
+        return options.Provider == Provider.Sqlite ? OpenSqlite(options, dialect) : OpenSqlServer(options, dialect, pooled, purpose);
+    }
+
+    /// <summary>Server and database of a connection string, for messages; "?" where unreadable.</summary>
+    public static string Describe(ConnectionOptions options)
+    {
+        try
+        {
+            if (options.Provider == Provider.Sqlite) return $"SQLite database '{new SqliteConnectionStringBuilder(options.ConnectionString).DataSource}'";
+            var b = new SqlConnectionStringBuilder(options.ConnectionString);
+            return $"server '{b.DataSource}', database '{(string.IsNullOrEmpty(b.InitialCatalog) ? "(default)" : b.InitialCatalog)}'";
+        }
+        catch (ArgumentException) { return "(unreadable connection string)"; }
+        catch (FormatException) { return "(unreadable connection string)"; }
+        catch (KeyNotFoundException) { return "(unreadable connection string)"; }
+    }
+
+    /// <summary>The SQLite database file, or null for an in-memory database.</summary>
+    public static string? SqliteFile(ConnectionOptions options)
+    {
+        var source = new SqliteConnectionStringBuilder(options.ConnectionString).DataSource;
+        return string.IsNullOrEmpty(source) || source == ":memory:" || source.StartsWith("file::memory:", StringComparison.Ordinal) ? null : Path.GetFullPath(source);
+    }
+
+    private static Session OpenSqlite(ConnectionOptions options, IDialect dialect)
+    {
+        SqliteConnectionStringBuilder builder;
+        try { builder = new SqliteConnectionStringBuilder(options.ConnectionString); }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            throw new MigrationException(ErrorIds.InvalidConnection, $"The SQLite connection string is not valid: {e.Message}", "Write it as 'Data Source=path/to/file.db'.", e);
+        }
+        var file = SqliteFile(options);
+        var explicitMode = options.ConnectionString.Contains("Mode", StringComparison.OrdinalIgnoreCase);
+        if (file is not null && !File.Exists(file) && !explicitMode)
+            throw new MigrationException(ErrorIds.ConnectionFailed, $"The SQLite database file '{file}' does not exist.",
+                "Check the path. To create a new database, add ';Mode=ReadWriteCreate' to the connection string.") ;
+        if (!explicitMode) builder.Mode = SqliteOpenMode.ReadWrite;
+        builder.Pooling = false;
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            connection.Open();
+            using var pragma = connection.CreateCommand();
+            // WAL lets application readers and writers go on while a runner works; the busy timeout
+            // makes a writer wait briefly for the single write lock instead of failing at once.
+            pragma.CommandText = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;";
+            pragma.ExecuteNonQuery();
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new MigrationException(ErrorIds.ConnectionFailed, $"Cannot open {Describe(options)}: {e.Message}", "Check the path and that the file is a SQLite database you can write.", e);
+        }
+        return new Session(connection, dialect, Describe(options));
+    }
+
+    private static Session OpenSqlServer(ConnectionOptions options, IDialect dialect, bool pooled, string purpose)
+    {
+        SqlConnectionStringBuilder builder;
+        try { builder = new SqlConnectionStringBuilder(options.ConnectionString); }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            // The message of a parse error can quote the connection string: never pass it on.
+            throw new MigrationException(ErrorIds.InvalidConnection, "The SQL Server connection string is not valid (a keyword or value could not be read).",
+                "Check the connection string's keywords, for example 'Server=host;Database=db;User ID=u;Password=...;Encrypt=true'.");
+        }
+        if (!pooled) builder.Pooling = false;
+        if (string.IsNullOrEmpty(builder.ApplicationName) || builder.ApplicationName == "Core Microsoft SqlClient Data Provider") builder.ApplicationName = purpose;
+        var connection = new SqlConnection(builder.ConnectionString);
+        if (options.AccessToken is not null) connection.AccessToken = options.AccessToken;
+        else if (options.Entra != EntraAuthentication.None)
+            connection.AccessTokenCallback = EntraToken.Callback(EntraToken.Credential(options.Entra, options.EntraClientId));
+        try
+        {
+            connection.Open();
+        }
+        catch (SqlException e)
+        {
+            connection.Dispose();
+            var permission = e.Number is 18456 or 4060 or 916;
+            throw new MigrationException(permission ? ErrorIds.PermissionDenied : ErrorIds.ConnectionFailed,
+                $"Cannot connect to {Describe(options)}: {e.Message}",
+                permission ? "Check the login, its password or token, and that its user exists in the database (CONNECT permission)."
+                           : "Check the server name and port, that the server accepts remote connections, firewalls, and the Encrypt/TrustServerCertificate settings.", e);
+        }
+        catch (Exception e) when (e is InvalidOperationException or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException)
+        {
+            connection.Dispose();
+            throw new MigrationException(ErrorIds.ConnectionFailed, $"Cannot connect to {Describe(options)}: {e.Message}",
+                "Check the authentication settings: with -AccessToken or an Entra identity, the connection string must not carry User ID, Password or Authentication.", e);
+        }
+        return new Session(connection, dialect, Describe(options));
+    }
+}

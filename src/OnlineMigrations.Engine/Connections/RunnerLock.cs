@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using OnlineMigrations.Engine.Dialects;
+using OnlineMigrations.Engine.Model;
+using OnlineMigrations.Engine.Store;
+
+namespace OnlineMigrations.Engine.Connections;
+
+/// <summary>
+/// One runner at a time per database. SQL Server: a session-owned application lock on a dedicated,
+/// non-pooled connection. SQLite: an operating-system lock on a file beside the database. Both
+/// vanish with the process that holds them, so a killed runner never blocks the next one. A holder
+/// row in the store lets a waiting runner say who holds the lock.
+/// </summary>
+public sealed class RunnerLock : IDisposable
+{
+    private readonly Session? _lockSession;
+    private readonly FileStream? _lockFile;
+    private readonly string _resource;
+
+    private RunnerLock(Session? lockSession, FileStream? lockFile, string resource)
+    {
+        _lockSession = lockSession;
+        _lockFile = lockFile;
+        _resource = resource;
+    }
+
+    /// <summary>Takes the lock, waiting up to <see cref="ConnectionOptions.RunnerTimeout"/>; fails naming the holder.</summary>
+    public static RunnerLock Acquire(ConnectionOptions options, Session session, IReporter reporter)
+    {
+        var dialect = session.Dialect;
+        var resource = $"OnlineMigrations:{(dialect is SqlServerDialect ? options.StoreSchema : "sqlite")}";
+        if (dialect.AcquireRunnerLock is { } acquire)
+        {
+            var lockSession = Connector.Open(options, pooled: false, purpose: "OnlineMigrations runner lock");
+            try
+            {
+                lockSession.CommandTimeout = (int)Math.Max(30, options.RunnerTimeout.TotalSeconds + 30);
+                var result = lockSession.Scalar<int>(acquire, new { resource, timeoutMs = (int)Math.Min(int.MaxValue, options.RunnerTimeout.TotalMilliseconds) });
+                if (result < 0) throw Busy(session, options, result == -1 ? "" : $" (sp_getapplock returned {result})");
+                return new RunnerLock(lockSession, null, resource);
+            }
+            catch
+            {
+                lockSession.Dispose();
+                throw;
+            }
+        }
+
+        var file = Connector.SqliteFile(options);
+        if (file is null) return new RunnerLock(null, null, resource); // in-memory: only this connection can see it
+        var path = file + ".onlinemigrations.lock";
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                // FileShare.None is an exclusive flock on Unix and a share lock on Windows: the
+                // operating system drops it when the process dies, however it dies.
+                var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                return new RunnerLock(null, stream, resource);
+            }
+            catch (IOException) when (watch.Elapsed < options.RunnerTimeout)
+            {
+                reporter.Verbose($"Waiting for the runner lock on {session.Target}...");
+                Thread.Sleep(200);
+            }
+            catch (IOException)
+            {
+                throw Busy(session, options, "");
+            }
+        }
+    }
+
+    private static MigrationException Busy(Session session, ConnectionOptions options, string detail)
+    {
+        RunnerHolder? holder = null;
+        try { holder = new StateStore(session).Holder(); }
+        catch (Exception e) when (e is System.Data.Common.DbException or MigrationException) { /* the holder row is a courtesy; the lock is what counts */ }
+        var who = holder is null ? "another runner (it has not yet written its holder row)" : holder.ToString();
+        var waited = options.RunnerTimeout > TimeSpan.Zero ? $" after waiting {options.RunnerTimeout.TotalSeconds:0.#} s" : "";
+        return new MigrationException(ErrorIds.RunnerBusy,
+            $"Another runner is working on {session.Target}{waited}: {who}{detail}.",
+            "Wait for it to finish, or pass -RunnerTimeout to wait for it. If that process is gone, the lock is already released: run the command again.");
+    }
+
+    /// <summary>Throws when the lock was lost (its connection dropped); checked before each step.</summary>
+    public void EnsureHeld()
+    {
+        if (_lockSession is null || _lockSession.Dialect.CheckRunnerLock is not { } check) return;
+        int held;
+        try { held = _lockSession.Scalar<int>(check, new { resource = _resource }); }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+        {
+            throw new MigrationException(ErrorIds.RunnerLockLost, $"The runner lock's connection was lost: {e.Message}", "Run the command again: it resumes from the last completed step.", e);
+        }
+        if (held != 1)
+            throw new MigrationException(ErrorIds.RunnerLockLost, "The runner lock is no longer held (its session was reset).", "Run the command again: it resumes from the last completed step.");
+    }
+
+    public void Dispose()
+    {
+        if (_lockSession is not null)
+        {
+            try { if (_lockSession.Dialect.ReleaseRunnerLock is { } release) _lockSession.Execute(release, new { resource = _resource }); }
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException) { /* closing the connection releases it anyway */ }
+            _lockSession.Dispose();
+        }
+        _lockFile?.Dispose();
+    }
+}

@@ -1,0 +1,32 @@
+namespace OnlineMigrations.Engine.Model;
+
+/// <summary>One line of the audit trail: a step of a phase, who ran it, where, when, how long, and how it ended.</summary>
+public sealed class MigrationJournalEntry
+{
+    public long Sequence { get; init; }
+    public string? Id { get; init; }
+    public string? Phase { get; init; }
+    public string? Step { get; init; }
+    public string? Statement { get; init; }
+    public DateTime StartedAt { get; init; }
+    public TimeSpan Duration { get; init; }
+    public string Outcome { get; init; } = "";
+    public string? Error { get; init; }
+    public string? Login { get; init; }
+    public string? Host { get; init; }
+    public int? ProcessId { get; init; }
+    public string? Reason { get; init; }
+}
+
+/// <summary>Outcomes written to the journal.</summary>
+public static class Outcomes
+{
+    public const string Succeeded = "Succeeded";
+    public const string Failed = "Failed";
+    public const string Retried = "Retried";
+    public const string Skipped = "Skipped";
+    public const string Refused = "Refused";
+    public const string Overridden = "Overridden";
+    public const string Started = "Started";
+    public const string Completed = "Completed";
+}

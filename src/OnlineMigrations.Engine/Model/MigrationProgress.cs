@@ -1,0 +1,19 @@
+namespace OnlineMigrations.Engine.Model;
+
+/// <summary>What one Invoke-Migrate run did for one migration. ExitCode follows OpenStack's
+/// online_data_migrations: 0 nothing left, 1 progress made and more remains (run again), 2 failed
+/// with no progress.</summary>
+public sealed class MigrationProgress
+{
+    public required string Id { get; init; }
+    public long RowsMigrated { get; set; }
+    public long RowsRemaining { get; set; }
+    public bool Complete { get; set; }
+    public int ExitCode { get; set; }
+    public int Batches { get; set; }
+    public TimeSpan Duration { get; set; }
+    public Phase Phase { get; set; }
+    /// <summary>Why the run stopped before the end (-MaxRows, -MaxDuration, Ctrl+C), if it did.</summary>
+    public string? StoppedBecause { get; set; }
+    public double RowsPerSecond => Duration.TotalSeconds > 0 ? Math.Round(RowsMigrated / Duration.TotalSeconds, 1) : 0;
+}

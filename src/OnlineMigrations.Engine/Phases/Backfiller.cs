@@ -1,0 +1,326 @@
+using System.Diagnostics;
+using OnlineMigrations.Engine.Model;
+using OnlineMigrations.Engine.Operations;
+using OnlineMigrations.Engine.Store;
+
+namespace OnlineMigrations.Engine.Phases;
+
+/// <summary>How Invoke-Migrate paces itself.</summary>
+public sealed record MigrateOptions
+{
+    /// <summary>A fixed batch size; null adapts toward <see cref="TargetBatchDuration"/>.</summary>
+    public int? BatchSize { get; init; }
+    public TimeSpan TargetBatchDuration { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan Delay { get; init; } = TimeSpan.Zero;
+    public long? MaxRows { get; init; }
+    public TimeSpan? MaxDuration { get; init; }
+    public ThrottleLimits Limits { get; init; } = new();
+}
+
+/// <summary>Thresholds above which a backfill on SQL Server pauses until the server catches up.</summary>
+public sealed record ThrottleLimits
+{
+    public long MaxLogSendQueueKb { get; init; } = 512 * 1024;
+    public long MaxRedoQueueKb { get; init; } = 512 * 1024;
+    public double MaxLogUsedPercent { get; init; } = 80;
+    public double MaxLogWritePercent { get; init; } = 80;
+    /// <summary>How long to wait for the server to catch up before giving up the run.</summary>
+    public TimeSpan MaxPause { get; init; } = TimeSpan.FromMinutes(30);
+}
+
+/// <summary>
+/// The online data migration: walks each table's key in order, in short batches that each commit
+/// with their checkpoint, from the key after the last checkpoint up to the upper bound fixed when the
+/// pass began (rows inserted later are kept right by the expand triggers). Then it verifies from the
+/// data that nothing is left before the migration becomes Migrated.
+/// </summary>
+public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
+{
+    /// <summary>SQL Server: a batch stays below the lock-escalation threshold (about 5,000 locks).</summary>
+    public const int SqlServerMaxBatch = 4_000;
+    public const int SqliteMaxBatch = 20_000;
+    public const int FirstBatch = 500;
+
+    private int MaxBatch => target.Dialect.Provider == Dialects.Provider.SqlServer ? SqlServerMaxBatch : SqliteMaxBatch;
+
+    private sealed record TableWork(QualifiedName Table, IReadOnlyList<string> Keys, List<BackfillAssignment> Assignments, string? VersionColumn);
+
+    public MigrationProgress Run(StoredMigration stored, Stopwatch clock, long rowsBefore)
+    {
+        var id = stored.Id;
+        var definition = stored.Parsed;
+        var context = target.Contexts(false).For(definition, stored.Plans.Facts);
+        var progress = new MigrationProgress { Id = id, Phase = stored.Phase };
+        var started = DateTime.UtcNow;
+
+        if (stored.Phase == Phase.Expanded)
+        {
+            target.Session.InTransaction(() => { target.Store.SetPhase(id, Phase.Migrating); target.Store.Stamp(id, "MigrateStartedAt"); });
+            progress.Phase = Phase.Migrating;
+        }
+        var work = Plan(definition, context);
+        var checkpoints = StartOrResumePass(id, work);
+        target.Journal(id, progress.Phase, "backfill", null, started, Outcomes.Started);
+
+        foreach (var table in work)
+        {
+            var cp = checkpoints[table.Table.ToString()];
+            if (cp.Completed) continue;
+            if (!WalkTable(id, table, definition, cp, progress, clock, rowsBefore)) break;
+        }
+        if (progress.StoppedBecause is null)
+        {
+            foreach (var script in definition.Operations.Select(o => o.MigrateScript).OfType<string>())
+                if (!RunScript(id, script, progress, clock, rowsBefore)) break;
+        }
+
+        var passDone = progress.StoppedBecause is null && target.Store.Backfills(id).All(c => c.Completed);
+        progress.RowsRemaining = new RemainingRows(target).Count(definition, context, target.Store.Migrations()).Total;
+        progress.Complete = passDone && progress.RowsRemaining == 0;
+        if (progress.Complete && stored.Phase != Phase.Migrated)
+        {
+            target.Session.InTransaction(() => { target.Store.SetPhase(id, Phase.Migrated); target.Store.Stamp(id, "MigratedAt"); });
+            progress.Phase = Phase.Migrated;
+        }
+        progress.ExitCode = progress.Complete ? 0 : 1;
+        progress.Duration = clock.Elapsed;
+        target.Journal(id, progress.Phase, "backfill", null, started, progress.Complete ? Outcomes.Completed : Outcomes.Succeeded,
+            reason: $"{progress.RowsMigrated} rows in {progress.Batches} batches; {progress.RowsRemaining} remaining{(progress.StoppedBecause is null ? "" : "; stopped: " + progress.StoppedBecause)}");
+        return progress;
+    }
+
+    /// <summary>The plan and the batch statements a run would use, for -WhatIf; reads only.</summary>
+    public string Describe(StoredMigration stored)
+    {
+        var definition = stored.Parsed;
+        var context = target.Contexts(false).For(definition, stored.Plans.Facts);
+        var d = target.Dialect;
+        var sb = new System.Text.StringBuilder($"-- migrate: {stored.Id} (phase {stored.Phase})\n");
+        foreach (var w in Plan(definition, context))
+        {
+            var rows = target.Session.Scalar<long>(d.CountRows(w.Table));
+            var max = target.Session.Row(d.MaxKey(w.Table, w.Keys));
+            sb.Append($"-- {w.Table}: about {rows:N0} rows, key ({string.Join(", ", w.Keys)}) up to ({(max is null ? "empty" : string.Join(", ", max))}), " +
+                      $"batches of {(options.BatchSize?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? $"{FirstBatch} adapting toward {options.TargetBatchDuration.TotalMilliseconds:0} ms, at most {MaxBatch}")} rows\n");
+            var set = w.Assignments.Select(a => (a.Column, $"CASE WHEN {a.Needed} THEN {a.Value} ELSE {d.Column(a.Column)} END")).ToList();
+            var needed = w.Assignments.Select(a => a.Needed).ToList();
+            if (w.VersionColumn is not null)
+            {
+                var older = d.VersionOlder(w.VersionColumn, ["@v_0"]);
+                needed.Add(older);
+                set.Add((w.VersionColumn, $"CASE WHEN {older} THEN @version ELSE {d.Column(w.VersionColumn)} END"));
+            }
+            sb.Append(d.BatchEnd(w.Table, w.Keys, hasLower: true)).Append('\n');
+            sb.Append(d.UpdateRange(w.Table, w.Keys, hasLower: true, set, string.Join(" OR ", needed.Select(n => $"({n})")))).Append("\n\n");
+        }
+        foreach (var script in definition.Operations.Select(o => o.MigrateScript).OfType<string>())
+            sb.Append("-- run until it affects no rows:\n").Append(script).Append("\n\n");
+        return sb.ToString();
+    }
+
+    private List<TableWork> Plan(MigrationDefinition definition, OperationContext context)
+    {
+        var counter = new RowCounter(target);
+        var assignments = definition.Operations.SelectMany(o => o.Backfill(context)).GroupBy(a => a.Table).ToDictionary(g => g.Key, g => g.ToList());
+        var stamped = ObjectVersions.TouchedBy(definition, ObjectVersions.Tracked(target.Store.Migrations()))
+            .Where(t => target.Catalog.Column(t.Table, t.Column) is not null).ToDictionary(t => t.Table, t => t.Column);
+        return assignments.Keys.Union(stamped.Keys)
+            .Select(t => new TableWork(t, counter.Keys(t), assignments.GetValueOrDefault(t) ?? [], stamped.GetValueOrDefault(t)))
+            .ToList();
+    }
+
+    private Dictionary<string, BackfillCheckpoint> StartOrResumePass(string id, List<TableWork> work)
+    {
+        var existing = target.Store.Backfills(id);
+        var names = work.Select(w => w.Table.ToString()).ToHashSet(StringComparer.Ordinal);
+        if (existing.Count > 0 && existing.Any(c => !c.Completed) && names.All(n => existing.Any(c => c.Name == n)))
+        {
+            target.Reporter.Verbose($"{id}: resuming pass {existing[0].Pass} from its checkpoints.");
+            return existing.ToDictionary(c => c.Name, StringComparer.Ordinal);
+        }
+        // A fresh pass: fix each table's upper key bound now.
+        var pass = existing.Count == 0 ? 1 : existing.Max(c => c.Pass) + 1;
+        target.Session.InTransaction(() =>
+        {
+            target.Store.ClearBackfills(id);
+            foreach (var w in work)
+            {
+                var max = target.Session.Row(target.Dialect.MaxKey(w.Table, w.Keys));
+                target.Store.StartBackfill(id, w.Table.ToString(), pass, max is null ? null : KeyCodec.Encode(max));
+                if (max is null) target.Store.CompleteBackfill(id, w.Table.ToString());
+            }
+        });
+        target.Reporter.Verbose($"{id}: starting backfill pass {pass} over {string.Join(", ", names)}.");
+        return target.Store.Backfills(id).ToDictionary(c => c.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>Walks one table; returns false when the run must stop (a limit, Ctrl+C).</summary>
+    private bool WalkTable(string id, TableWork w, MigrationDefinition definition, BackfillCheckpoint cp, MigrationProgress progress, Stopwatch clock, long rowsBefore)
+    {
+        var d = target.Dialect;
+        var upper = KeyCodec.Decode(cp.UpperKey!);
+        var last = cp.LastKey is null ? null : KeyCodec.Decode(cp.LastKey);
+        var name = w.Table.ToString();
+
+        // The row predicate: any assignment still needed, or an object version older than the migration's.
+        var versionParameters = new Dictionary<string, object?>();
+        var needed = w.Assignments.Select(a => a.Needed).ToList();
+        var set = w.Assignments.Select(a => (a.Column, $"CASE WHEN {a.Needed} THEN {a.Value} ELSE {d.Column(a.Column)} END")).ToList();
+        if (w.VersionColumn is not null && definition.Version is { } version)
+        {
+            var histogram = target.Session.Query(d.VersionHistogram(w.Table, w.VersionColumn), null, r => r.IsDBNull(0) ? null : r.GetValue(0).ToString());
+            var older = ObjectVersions.Older(version, histogram);
+            var names = older.Select((v, i) => $"@v_{i}").ToList();
+            for (var i = 0; i < older.Count; i++) versionParameters[names[i]] = older[i];
+            versionParameters["@version"] = version.Text;
+            var olderPredicate = d.VersionOlder(w.VersionColumn, names);
+            needed.Add(olderPredicate);
+            set.Add((w.VersionColumn, $"CASE WHEN {olderPredicate} THEN @version ELSE {d.Column(w.VersionColumn)} END"));
+        }
+        var where = string.Join(" OR ", needed.Select(n => $"({n})"));
+        var batch = options.BatchSize ?? FirstBatch;
+        var rowsTable = cp.RowsDone;
+        var lastThrottle = Stopwatch.StartNew();
+        var transientFailures = 0;
+
+        while (true)
+        {
+            var stop = StopReason(progress, clock, rowsBefore);
+            if (stop is not null) { progress.StoppedBecause = stop; return false; }
+            if (lastThrottle.Elapsed > TimeSpan.FromSeconds(1)) { Throttle(id); lastThrottle.Restart(); }
+
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                target.Session.Begin();
+                foreach (var s in d.BeginBackfillSession()) target.Session.Execute(s);
+                var p = new Dictionary<string, object?> { ["@n"] = batch };
+                foreach (var kv in KeyCodec.Parameters("hi", upper)) p[kv.Key] = kv.Value;
+                if (last is not null) foreach (var kv in KeyCodec.Parameters("lo", last)) p[kv.Key] = kv.Value;
+                var end = target.Session.Row(d.BatchEnd(w.Table, w.Keys, last is not null), p);
+                if (end is null)
+                {
+                    target.Store.CompleteBackfill(id, name);
+                    foreach (var s in d.EndBackfillBatch()) target.Session.Execute(s);
+                    target.Session.Commit();
+                    target.Reporter.Verbose($"{id}: {name} done ({rowsTable} rows changed in this pass).");
+                    return true;
+                }
+                var u = new Dictionary<string, object?>(versionParameters);
+                foreach (var kv in KeyCodec.Parameters("end", end)) u[kv.Key] = kv.Value;
+                if (last is not null) foreach (var kv in KeyCodec.Parameters("lo", last)) u[kv.Key] = kv.Value;
+                var affected = set.Count == 0 ? 0 : target.Session.Execute(d.UpdateRange(w.Table, w.Keys, last is not null, set, where), u);
+                target.Store.CheckpointBackfill(id, name, KeyCodec.Encode(end), affected);
+                foreach (var s in d.EndBackfillBatch()) target.Session.Execute(s);
+                target.Session.Commit();
+                last = end;
+                rowsTable += affected;
+                progress.RowsMigrated += affected;
+                progress.Batches++;
+                transientFailures = 0;
+            }
+            catch (Exception e) when ((d.IsTransientConnectionError(e) || d.IsRetryable(e)) && transientFailures < Math.Max(1, target.Options.MaxRetries))
+            {
+                target.Session.Rollback();
+                transientFailures++;
+                var wait = StepRunner.Backoff(transientFailures);
+                target.Reporter.Verbose($"{id}: batch on {name} failed ({StepRunner.Short(e)}); resuming from the checkpoint in {wait.TotalMilliseconds:0} ms (attempt {transientFailures}).");
+                target.Journal(id, Phase.Migrating, $"backfill {name}", null, DateTime.UtcNow, Outcomes.Retried, e.Message);
+                Thread.Sleep(wait);
+                Reopen();
+                var saved = target.Store.Backfills(id).First(c => c.Name == name);
+                last = saved.LastKey is null ? null : KeyCodec.Decode(saved.LastKey);
+                continue;
+            }
+            catch
+            {
+                target.Session.Rollback();
+                throw;
+            }
+            var elapsed = watch.Elapsed;
+            if (options.BatchSize is null) batch = NextBatchSize(batch, elapsed, options.TargetBatchDuration, MaxBatch);
+            Report(id, name, progress, clock);
+            if (options.Delay > TimeSpan.Zero) Thread.Sleep(options.Delay);
+        }
+    }
+
+    /// <summary>Moves the batch size toward the target duration, by at most a factor of two per batch.</summary>
+    public static int NextBatchSize(int current, TimeSpan took, TimeSpan target, int max)
+    {
+        var ratio = target.TotalMilliseconds / Math.Max(1, took.TotalMilliseconds);
+        ratio = Math.Clamp(ratio, 0.5, 2.0);
+        return Math.Clamp((int)(current * ratio), 1, max);
+    }
+
+    private bool RunScript(string id, string script, MigrationProgress progress, Stopwatch clock, long rowsBefore)
+    {
+        while (true)
+        {
+            var stop = StopReason(progress, clock, rowsBefore);
+            if (stop is not null) { progress.StoppedBecause = stop; return false; }
+            var affected = target.Session.InTransaction(() => target.Dialect.SplitScript(script).Sum(b => Math.Max(0, target.Session.Execute(b))));
+            progress.RowsMigrated += affected;
+            progress.Batches++;
+            if (affected == 0) return true;
+        }
+    }
+
+    private string? StopReason(MigrationProgress progress, Stopwatch clock, long rowsBefore)
+    {
+        if (target.Reporter.Stopping) return "stopped by the user (Ctrl+C); the checkpoint is saved";
+        if (options.MaxRows is { } maxRows && rowsBefore + progress.RowsMigrated >= maxRows) return $"-MaxRows {maxRows} reached";
+        if (options.MaxDuration is { } maxDuration && clock.Elapsed >= maxDuration) return $"-MaxDuration {maxDuration} reached";
+        return null;
+    }
+
+    private void Report(string id, string table, MigrationProgress progress, Stopwatch clock)
+    {
+        var rate = progress.RowsMigrated / Math.Max(0.001, clock.Elapsed.TotalSeconds);
+        target.Reporter.Progress(new ProgressReport($"Migrating {id}", $"{table}: {progress.RowsMigrated:N0} rows, {rate:N0} rows/s", -1));
+    }
+
+    private void Reopen()
+    {
+        var connection = target.Session.Connection;
+        if (connection.State == System.Data.ConnectionState.Open) return;
+        try { connection.Close(); connection.Open(); }
+        catch (System.Data.Common.DbException e) { target.Reporter.Verbose($"Reconnecting failed: {e.Message}"); }
+    }
+
+    /// <summary>Pauses while the server is over a throttle threshold (SQL Server: AG queues, log use, Azure log rate).</summary>
+    private void Throttle(string id)
+    {
+        if (target.Dialect.ThrottleProbe(target.Catalog.Capabilities) is not { } probe) return;
+        var paused = Stopwatch.StartNew();
+        while (true)
+        {
+            object?[]? row;
+            try { row = target.Session.Row(probe); }
+            catch (System.Data.Common.DbException e)
+            {
+                target.Reporter.Verbose($"{id}: throttle measures unavailable ({StepRunner.Short(e)}); continuing without them. Grant VIEW SERVER STATE (or VIEW DATABASE STATE on Azure SQL) to enable throttling.");
+                return;
+            }
+            var reason = Over(row);
+            if (reason is null) return;
+            if (paused.Elapsed > options.Limits.MaxPause)
+                throw new MigrationException(ErrorIds.StepFailed, $"Migration '{id}' paused for {options.Limits.MaxPause} and the server is still over its limit: {reason}.",
+                    "Run Invoke-Migrate again when the server has caught up, or raise the thresholds.") { MigrationId = id };
+            target.Reporter.Verbose($"{id}: pausing — {reason}.");
+            target.Reporter.Progress(new ProgressReport($"Migrating {id}", $"paused: {reason}", -1));
+            Thread.Sleep(TimeSpan.FromSeconds(5));
+        }
+    }
+
+    private string? Over(object?[]? row)
+    {
+        if (row is null) return null;
+        static double? D(object? v) => v is null ? null : Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture);
+        var l = options.Limits;
+        if (D(row[0]) is { } send && send > l.MaxLogSendQueueKb) return $"availability group log send queue {send:N0} KB > {l.MaxLogSendQueueKb:N0} KB";
+        if (D(row[1]) is { } redo && redo > l.MaxRedoQueueKb) return $"availability group redo queue {redo:N0} KB > {l.MaxRedoQueueKb:N0} KB";
+        if (D(row[2]) is { } used && used > l.MaxLogUsedPercent) return $"transaction log {used:0.#}% used > {l.MaxLogUsedPercent}%";
+        if (D(row[3]) is { } write && write > l.MaxLogWritePercent) return $"Azure SQL log write rate {write:0.#}% > {l.MaxLogWritePercent}%";
+        return null;
+    }
+}

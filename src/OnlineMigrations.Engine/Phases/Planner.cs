@@ -1,0 +1,83 @@
+using OnlineMigrations.Engine.Model;
+using OnlineMigrations.Engine.Operations;
+
+namespace OnlineMigrations.Engine.Phases;
+
+/// <summary>
+/// Turns a migration's operations into the ordered steps of a phase: the operations' own steps plus
+/// the one sync trigger per table that expand installs and contract and rollback remove.
+/// </summary>
+public static class Planner
+{
+    public static IReadOnlyList<Step> Expand(OperationContext c)
+    {
+        var steps = new List<Step>();
+        foreach (var table in c.Migration.Operations.SelectMany(o => o.Touches).Select(t => t.Table).Distinct())
+        {
+            if (!c.Catalog.TableExists(table)) continue;
+            foreach (var (refuse, reason) in c.Catalog.TableFeatures(table))
+            {
+                if (refuse) throw new MigrationException(ErrorIds.UnsupportedTable, $"Migration '{c.Migration.Id}': {reason}", "Change this table by hand in a maintenance window, or leave it out of the migration.") { MigrationId = c.Migration.Id };
+                c.Warnings.Add(reason);
+            }
+        }
+        foreach (var op in c.Migration.Operations) steps.AddRange(op.Expand(c));
+        foreach (var group in SyncRules(c))
+        {
+            var keys = c.Catalog.KeyColumns(group.Key);
+            if (keys.Count == 0)
+                throw new MigrationException(ErrorIds.NoUsableKey,
+                    $"Migration '{c.Migration.Id}': {group.Key} has no primary key or unique clustered index, so its rows cannot be kept in step or migrated in batches.",
+                    $"Add a primary key to {group.Key} (in an earlier migration), then run the command again.") { MigrationId = c.Migration.Id };
+            var userTriggers = c.Catalog.Triggers(group.Key);
+            if (userTriggers.Count == 0)
+                c.Warnings.Add($"{group.Key} gets its first trigger. Applications that write it with OUTPUT but without INTO (EF Core 7 and later does) must declare the trigger (EF Core: HasTrigger), and bulk loads must fire triggers (SqlBulkCopyOptions.FireTriggers, BULK INSERT ... FIRE_TRIGGERS) or old and new columns drift apart. See the README, \"What applications must do\".");
+            var name = Names.SyncTrigger(group.Key, c.Migration.Id);
+            steps.Add(new Step($"create sync trigger {name} on {group.Key}", c.Dialect.CreateSyncTrigger(group.Key, name, [.. group], keys)));
+        }
+        return Number(steps);
+    }
+
+    public static IReadOnlyList<Step> Contract(OperationContext c)
+    {
+        var steps = DropTriggers(c);
+        foreach (var op in c.Migration.Operations) steps.AddRange(op.Contract(c));
+        return Number(steps);
+    }
+
+    public static IReadOnlyList<Step> Rollback(OperationContext c)
+    {
+        var steps = DropTriggers(c);
+        foreach (var op in c.Migration.Operations.Reverse()) steps.AddRange(op.Rollback(c));
+        return Number(steps);
+    }
+
+    /// <summary>The names of the objects this migration itself created and contract removes (sync triggers).</summary>
+    public static IReadOnlySet<string> OwnObjects(OperationContext c) =>
+        SyncRules(c).SelectMany(g => c.Dialect.SyncTriggerObjects(Names.SyncTrigger(g.Key, c.Migration.Id))).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+    private static IEnumerable<IGrouping<QualifiedName, SyncRule>> SyncRules(OperationContext c) =>
+        c.Migration.Operations.SelectMany(o => o.SyncRules(c)).GroupBy(r => r.Table);
+
+    private static List<Step> DropTriggers(OperationContext c) =>
+        SyncRules(c).Select(g => new Step($"drop sync trigger {Names.SyncTrigger(g.Key, c.Migration.Id)} on {g.Key}",
+            c.Dialect.DropSyncTrigger(g.Key, Names.SyncTrigger(g.Key, c.Migration.Id)))).ToList();
+
+    private static List<Step> Number(List<Step> steps) =>
+        steps.Select((s, i) => s with { Name = $"{i + 1:00}. {s.Name}" }).ToList();
+
+    /// <summary>The whole SQL of a plan, as -WhatIf and -Script show it.</summary>
+    public static string Script(MigrationDefinition migration, string phase, IEnumerable<Step> steps, string separator)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append("-- ").Append(phase).Append(": ").Append(migration.Id).Append(migration.Description is null ? "" : " — " + migration.Description).Append('\n');
+        foreach (var step in steps)
+        {
+            sb.Append("\n-- ").Append(step.Name);
+            if (step.OfflineReason is not null) sb.Append(" [offline: ").Append(step.OfflineReason).Append(']');
+            sb.Append('\n');
+            foreach (var statement in step.Statements) sb.Append(statement.TrimEnd()).Append('\n').Append(separator);
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,71 @@
+using OnlineMigrations.Engine.Model;
+
+namespace OnlineMigrations.Engine.Phases;
+
+/// <summary>Counts rows over a table in key-ordered batches: short reads, no long locks, however large the table.</summary>
+public sealed class RowCounter(TargetDatabase target, int batchSize = 20_000)
+{
+    public IReadOnlyList<string> Keys(QualifiedName table)
+    {
+        var keys = target.Catalog.KeyColumns(table);
+        if (keys.Count == 0)
+            throw new MigrationException(ErrorIds.NoUsableKey,
+                $"{table} has no primary key or unique clustered index, so it cannot be walked in key order.",
+                $"Add a primary key to {table} (in an earlier migration), then run the command again.");
+        return keys;
+    }
+
+    /// <summary>Calls <paramref name="onRange"/> for each key range (lower bound or null, upper bound) of the table, in key order.</summary>
+    public void Walk(QualifiedName table, IReadOnlyList<string> keys, Action<object?[]?, object?[]> onRange)
+    {
+        var d = target.Dialect;
+        var max = target.Session.Row(d.MaxKey(table, keys));
+        if (max is null) return;
+        object?[]? lo = null;
+        while (true)
+        {
+            var p = new Dictionary<string, object?> { ["@n"] = batchSize };
+            foreach (var kv in KeyCodec.Parameters("hi", max)) p[kv.Key] = kv.Value;
+            if (lo is not null) foreach (var kv in KeyCodec.Parameters("lo", lo)) p[kv.Key] = kv.Value;
+            var end = target.Session.Row(d.BatchEnd(table, keys, lo is not null), p);
+            if (end is null) return;
+            onRange(lo, end);
+            lo = end;
+        }
+    }
+
+    private static Dictionary<string, object?> RangeParameters(object?[]? lo, object?[] end, IEnumerable<KeyValuePair<string, object?>>? extra)
+    {
+        var p = new Dictionary<string, object?>();
+        foreach (var kv in KeyCodec.Parameters("end", end)) p[kv.Key] = kv.Value;
+        if (lo is not null) foreach (var kv in KeyCodec.Parameters("lo", lo)) p[kv.Key] = kv.Value;
+        if (extra is not null) foreach (var kv in extra) p[kv.Key] = kv.Value;
+        return p;
+    }
+
+    public long Count(QualifiedName table, string predicate, IEnumerable<KeyValuePair<string, object?>>? parameters = null)
+    {
+        var keys = Keys(table);
+        long total = 0;
+        var extra = parameters?.ToList();
+        Walk(table, keys, (lo, end) =>
+            total += target.Session.Scalar<long>(target.Dialect.CountRange(table, keys, lo is not null, predicate), RangeParameters(lo, end, extra)));
+        return total;
+    }
+
+    /// <summary>Rows per object version (null key for NULL), counted in batches.</summary>
+    public Dictionary<string, long> Histogram(QualifiedName table, string column)
+    {
+        var keys = Keys(table);
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        Walk(table, keys, (lo, end) =>
+        {
+            foreach (var (version, count) in target.Session.Query(target.Dialect.VersionHistogramRange(table, keys, lo is not null, column), RangeParameters(lo, end, null),
+                         r => (r.IsDBNull(0) ? NullVersion : r.GetValue(0).ToString()!, Convert.ToInt64(r.GetValue(1), System.Globalization.CultureInfo.InvariantCulture))))
+                result[version] = result.GetValueOrDefault(version) + count;
+        });
+        return result;
+    }
+
+    public const string NullVersion = "(NULL)";
+}

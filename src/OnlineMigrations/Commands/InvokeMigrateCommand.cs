@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using OnlineMigrations.Engine.Model;
+using OnlineMigrations.Engine.Phases;
+
+namespace OnlineMigrations.Commands;
+
+/// <summary>Invoke-Migrate: the online data migration, batched, throttled and resumable.</summary>
+[Cmdlet(VerbsLifecycle.Invoke, "Migrate", SupportsShouldProcess = true)]
+[OutputType(typeof(MigrationProgress))]
+public sealed class InvokeMigrateCommand : ChangeCmdlet
+{
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MigrationIdCompleter))]
+    public string[]? Id { get; set; }
+
+    /// <summary>A fixed number of rows per batch, instead of sizing batches toward -TargetBatchDuration.</summary>
+    [Parameter]
+    [ValidateRange(1, 1_000_000)]
+    public int? BatchSize { get; set; }
+
+    [Parameter]
+    public TimeSpan TargetBatchDuration { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>A pause between batches, to leave room for the application.</summary>
+    [Parameter]
+    public TimeSpan Delay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Stop cleanly after the batch that reaches this many rows (over all migrations of the run).</summary>
+    [Parameter]
+    [ValidateRange(1, long.MaxValue)]
+    public long? MaxRows { get; set; }
+
+    /// <summary>Stop cleanly after the batch that ends past this duration (for runbooks with a time limit).</summary>
+    [Parameter]
+    public TimeSpan? MaxDuration { get; set; }
+
+    [Parameter] public long MaxLogSendQueueKb { get; set; } = 512 * 1024;
+    [Parameter] public long MaxRedoQueueKb { get; set; } = 512 * 1024;
+    [Parameter][ValidateRange(1, 100)] public double MaxLogUsedPercent { get; set; } = 80;
+    [Parameter][ValidateRange(1, 100)] public double MaxLogWritePercent { get; set; } = 80;
+
+    private MigrateOptions Options => new()
+    {
+        BatchSize = BatchSize, TargetBatchDuration = TargetBatchDuration, Delay = Delay, MaxRows = MaxRows, MaxDuration = MaxDuration,
+        Limits = new ThrottleLimits { MaxLogSendQueueKb = MaxLogSendQueueKb, MaxRedoQueueKb = MaxRedoQueueKb, MaxLogUsedPercent = MaxLogUsedPercent, MaxLogWritePercent = MaxLogWritePercent },
+    };
+
+    private static readonly Phase[] Migratable = [Phase.Expanded, Phase.Migrating, Phase.Migrated];
+
+    protected override void ProcessRecord() => Guard(() =>
+    {
+        if (this.IsWhatIf())
+        {
+            using var reading = TargetDatabase.OpenForReading(ChangeConnection(), Reporter);
+            foreach (var m in Select(reading)) ShouldProcess(new Backfiller(reading, Options).Describe(m), "", "Invoke-Migrate");
+            return;
+        }
+        using var target = TargetDatabase.OpenForChanges(ChangeConnection(), Reporter, "Invoke-Migrate");
+        var clock = Stopwatch.StartNew();
+        long rows = 0;
+        foreach (var m in Select(target))
+        {
+            if (!ShouldProcess(m.Id, "Migrate data")) continue;
+            MigrationProgress progress;
+            try
+            {
+                progress = new Backfiller(target, Options).Run(m, clock, rows);
+            }
+            catch (MigrationException e)
+            {
+                WriteMigrationError(e);
+                WriteObject(new MigrationProgress { Id = m.Id, ExitCode = 2, Phase = m.Phase, Duration = clock.Elapsed });
+                continue;
+            }
+            catch (System.Data.Common.DbException e)
+            {
+                WriteMigrationError(new MigrationException(ErrorIds.StepFailed, $"Migration '{m.Id}': the data migration failed: {e.Message}",
+                    "The last batch was rolled back and the checkpoint is intact; fix the cause and run Invoke-Migrate again to resume.", e) { MigrationId = m.Id });
+                WriteObject(new MigrationProgress { Id = m.Id, ExitCode = 2, Phase = m.Phase, Duration = clock.Elapsed });
+                continue;
+            }
+            rows += progress.RowsMigrated;
+            WriteObject(progress);
+            if (progress.StoppedBecause is not null) { WriteVerbose($"{m.Id}: {progress.StoppedBecause}; run Invoke-Migrate again to continue."); break; }
+        }
+    });
+
+    private List<Engine.Store.StoredMigration> Select(TargetDatabase target)
+    {
+        var all = target.Store.Migrations();
+        if (Id is not null)
+            foreach (var id in Id)
+            {
+                var m = all.FirstOrDefault(x => string.Equals(x.Id, id, StringComparison.OrdinalIgnoreCase))
+                    ?? throw new MigrationException(ErrorIds.MigrationNotFound, $"Migration '{id}' is not in the state store of {target.Session.Target}.", "Expand it first (Invoke-Expand), or check the id with Get-MigrationState.") { MigrationId = id };
+                if (!Migratable.Contains(m.Phase))
+                    throw new MigrationException(ErrorIds.WrongPhase, $"Migration '{id}' is {m.Phase}; data can be migrated only once it is Expanded (and until contract).", m.Phase is Phase.Expanding or Phase.Pending ? "Run Invoke-Expand first." : "Nothing to migrate.") { MigrationId = id };
+            }
+        return all.Where(m => Migratable.Contains(m.Phase) && (Id is null || Id.Contains(m.Id, StringComparer.OrdinalIgnoreCase))).ToList();
+    }
+}
