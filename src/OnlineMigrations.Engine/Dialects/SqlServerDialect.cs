@@ -159,6 +159,9 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
         string Match(string alias) => string.Join(" AND ", keyColumns.Select(k => $"{alias}.{Quote(k)} = {t}.{Quote(k)}"));
         string Joined() => string.Join(" AND ", keyColumns.Select(k => $"i.{Quote(k)} = d.{Quote(k)}"));
         var inserted = $"EXISTS (SELECT 1 FROM inserted AS i WHERE {Match("i")})";
+        // Rows the statement inserted: in inserted with no row before them in deleted. Branching on
+        // rows rather than on the statement keeps a MERGE that both inserts and updates right.
+        var insertedOnly = $"EXISTS (SELECT 1 FROM inserted AS i WHERE {Match("i")} AND NOT EXISTS (SELECT 1 FROM deleted AS d WHERE {Joined()}))";
         string ChangedRows(string column) =>
             $"EXISTS (SELECT 1 FROM inserted AS i INNER JOIN deleted AS d ON {Joined()} WHERE {Match("i")} AND EXISTS (SELECT i.{Quote(column)} EXCEPT SELECT d.{Quote(column)}))";
         string UnchangedRows(string column) =>
@@ -171,21 +174,19 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
             switch (rule)
             {
                 case FillRule f:
-                    var fill = $"UPDATE {t} SET {Quote(f.Column)} = ({f.Up}) WHERE {Quote(f.Column)} IS NULL AND {inserted};";
-                    onInsert.Add(fill);
-                    onUpdate.Add(fill);
+                    onInsert.Add($"UPDATE {t} SET {Quote(f.Column)} = ({f.Up}) WHERE {Quote(f.Column)} IS NULL AND {inserted};");
                     break;
                 case MirrorRule m:
                     var (from, to) = (Quote(m.From), Quote(m.To));
-                    onInsert.Add($"UPDATE {t} SET {from} = {to} WHERE {to} IS NOT NULL AND {Differ(from, to)} AND {inserted};");
-                    onInsert.Add($"UPDATE {t} SET {to} = {from} WHERE {to} IS NULL AND {from} IS NOT NULL AND {inserted};");
+                    onInsert.Add($"UPDATE {t} SET {from} = {to} WHERE {to} IS NOT NULL AND {Differ(from, to)} AND {insertedOnly};");
+                    onInsert.Add($"UPDATE {t} SET {to} = {from} WHERE {to} IS NULL AND {from} IS NOT NULL AND {insertedOnly};");
                     // A statement that wrote the new column wins; one that wrote only the old column is copied forward.
                     onUpdate.Add($"IF UPDATE({to}) AND @backfill = 0\n        UPDATE {t} SET {from} = {to} WHERE {Differ(from, to)} AND {ChangedRows(m.To)};");
                     onUpdate.Add($"IF UPDATE({from})\n        UPDATE {t} SET {to} = {from} WHERE {Differ(to, from)} AND {UnchangedRows(m.To)};");
                     break;
                 case ShadowRule s:
                     var (col, shadow) = (Quote(s.Column), Quote(s.Shadow));
-                    onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})")} AND {inserted};");
+                    onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})")} AND {insertedOnly};");
                     if (s.Down is not null)
                         onUpdate.Add($"IF UPDATE({shadow}) AND @backfill = 0\n        UPDATE {t} SET {col} = ({s.Down}) WHERE {Differ(col, $"({s.Down})")} AND {ChangedRows(s.Shadow)} AND {UnchangedRows(s.Column)};");
                     onUpdate.Add($"IF UPDATE({col})\n        UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})")} AND {ChangedRows(s.Column)};");
@@ -202,14 +203,7 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
                 IF TRIGGER_NESTLEVEL(@@PROCID) > 1 RETURN;
                 IF NOT EXISTS (SELECT 1 FROM inserted) RETURN;
                 DECLARE @backfill bit = CASE WHEN CAST(SESSION_CONTEXT(N'{BackfillContextKey}') AS int) = 1 THEN 1 ELSE 0 END;
-                IF NOT EXISTS (SELECT 1 FROM deleted)
-                BEGIN
-                    {string.Join("\n        ", onInsert.DefaultIfEmpty("RETURN;"))}
-                END
-                ELSE
-                BEGIN
-                    {string.Join("\n        ", onUpdate.DefaultIfEmpty("RETURN;"))}
-                END
+                {string.Join("\n    ", onInsert.Concat(onUpdate))}
             END
             """;
         return [body];
@@ -265,7 +259,9 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
 
     public IReadOnlyList<string> BeginBackfillSession() =>
         [$"EXEC sys.sp_set_session_context @key = N'{BackfillContextKey}', @value = 1;"];
-    public IReadOnlyList<string> EndBackfillBatch() => [];
+    // Cleared before each commit, so no later write on this (pooled) connection skips the reverse sync.
+    public IReadOnlyList<string> EndBackfillBatch() =>
+        [$"EXEC sys.sp_set_session_context @key = N'{BackfillContextKey}', @value = NULL;"];
 
     public string? ThrottleProbe(ServerCapabilities caps)
     {

@@ -1,0 +1,76 @@
+using OnlineMigrations.Engine.Model;
+using OnlineMigrations.Engine.Operations;
+using OnlineMigrations.Engine.Store;
+
+namespace OnlineMigrations.Engine.Phases;
+
+/// <summary>
+/// Contract: removes what the old code needed, only when every gate passes (or the operator
+/// overrides, with a reason, journaled). Short checkpointed steps, the same lock-timeout and retry
+/// rules as expand; the plan is saved when contract starts so a crash resumes it.
+/// </summary>
+public sealed class Contractor(TargetDatabase target)
+{
+    public sealed record Plan(StoredMigration Migration, IReadOnlyList<Step> Steps, bool Resuming)
+    {
+        public string Script(string separator = "") => Planner.Script(Migration.Parsed, "contract", Steps, separator);
+    }
+
+    public Plan MakePlan(StoredMigration m, bool allowOffline)
+    {
+        if (m.Phase == Phase.Contracting && m.Plans.Steps.TryGetValue(nameof(Phase.Contracting), out var saved))
+            return new Plan(m, saved.Select(s => s.ToStep()).ToList(), true);
+        var context = target.Contexts(allowOffline).For(m.Parsed, m.Plans.Facts);
+        return new Plan(m, Planner.Contract(context), false);
+    }
+
+    /// <summary>Refuses unless every gate passes; with force, journals the override with its reason and login.</summary>
+    public ContractReadiness Authorize(StoredMigration m, bool force, string? reason)
+    {
+        if (m.Phase == Phase.Contracting) return new ContractReadiness { Id = m.Id, Phase = m.Phase, Ready = true, Checks = [new GateCheck("Resume", true, "contract had started; resuming it")] };
+        if (m.Phase is not (Phase.Expanded or Phase.Migrating or Phase.Migrated))
+            throw new MigrationException(ErrorIds.WrongPhase, $"Migration '{m.Id}' is {m.Phase}; only an expanded migration can be contracted.",
+                m.Phase == Phase.Completed ? "Nothing to do: it is already contracted." : "Expand it first (Invoke-Expand).") { MigrationId = m.Id };
+        var readiness = new ContractGates(target).Evaluate(m);
+        if (readiness.Ready) return readiness;
+        var failed = string.Join("\n", readiness.Failed.Select(c => $"  {c.Name}: {c.Detail}"));
+        if (!force)
+        {
+            target.Journal(m.Id, m.Phase, "contract", null, DateTime.UtcNow, Outcomes.Refused, failed);
+            throw new MigrationException(ErrorIds.ContractRefused, $"Contract of '{m.Id}' refused: {readiness.Failed.Count()} gate(s) failed:\n{failed}",
+                "Resolve each failed gate (Test-ContractReady shows them), then run Invoke-Contract again. To override, pass -Force -Reason \"why\" (journaled).") { MigrationId = m.Id };
+        }
+        if (string.IsNullOrWhiteSpace(reason))
+            throw new MigrationException(ErrorIds.ContractRefused, $"Contract of '{m.Id}' with -Force needs -Reason: an override of failed gates is journaled with who and why.",
+                "Pass -Reason \"...\" saying why it is safe.") { MigrationId = m.Id };
+        target.Journal(m.Id, m.Phase, "contract override", null, DateTime.UtcNow, Outcomes.Overridden, failed, reason);
+        target.Reporter.Warning($"{m.Id}: contracting despite failed gates (override by {target.Login}: {reason}):\n{failed}");
+        return readiness;
+    }
+
+    public (MigrationState State, List<string> Notes) Run(Plan plan, bool allowOffline)
+    {
+        var m = plan.Migration;
+        var started = DateTime.UtcNow;
+        if (!plan.Resuming)
+        {
+            m.Plans.Steps[nameof(Phase.Contracting)] = plan.Steps.Select(SavedStep.From).ToList();
+            target.Session.InTransaction(() =>
+            {
+                target.Store.SavePlans(m.Id, m.Plans);
+                target.Store.SetPhase(m.Id, Phase.Contracting);
+                target.Store.Stamp(m.Id, "ContractStartedAt");
+            });
+            target.Journal(m.Id, Phase.Contracting, null, null, started, Outcomes.Started);
+        }
+        var notes = new StepRunner(target).Run(m.Id, Phase.Contracting, plan.Steps, allowOffline, $"Contracting {m.Id}");
+        target.Session.InTransaction(() =>
+        {
+            target.Store.SetPhase(m.Id, Phase.Completed);
+            target.Store.Stamp(m.Id, "CompletedAt");
+            target.Store.ClearBackfills(m.Id);
+        });
+        target.Journal(m.Id, Phase.Completed, null, null, started, Outcomes.Completed, notes.Count == 0 ? null : string.Join("\n", notes));
+        return (target.Store.Migration(m.Id)!.ToState(), notes);
+    }
+}

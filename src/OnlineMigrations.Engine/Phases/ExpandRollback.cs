@@ -1,0 +1,81 @@
+using OnlineMigrations.Engine.Model;
+using OnlineMigrations.Engine.Operations;
+using OnlineMigrations.Engine.Store;
+
+namespace OnlineMigrations.Engine.Phases;
+
+/// <summary>
+/// Undo-Expand: removes everything an expand added, in reverse order, before contract has started.
+/// Data in the original columns is never touched; data only new code wrote is never dropped
+/// silently (refused unless -Force).
+/// </summary>
+public sealed class ExpandRollback(TargetDatabase target)
+{
+    public sealed record Plan(StoredMigration Migration, IReadOnlyList<Step> Steps, bool Resuming)
+    {
+        public string Script(string separator = "") => Planner.Script(Migration.Parsed, "undo expand", Steps, separator);
+    }
+
+    public Plan MakePlan(StoredMigration m)
+    {
+        if (m.Phase is Phase.Contracting or Phase.Completed)
+            throw new MigrationException(ErrorIds.RollbackRefused, $"Migration '{m.Id}' is {m.Phase}: its contract has started, so its expand can no longer be undone (the old shape is being or has been removed).",
+                "Write a new migration that restores what you need.") { MigrationId = m.Id };
+        if (m.Phase is Phase.RolledBack)
+            throw new MigrationException(ErrorIds.WrongPhase, $"Migration '{m.Id}' is already rolled back.", "Nothing to do.") { MigrationId = m.Id };
+        if (m.Phase == Phase.RollingBack && m.Plans.Steps.TryGetValue(nameof(Phase.RollingBack), out var saved))
+            return new Plan(m, saved.Select(s => s.ToStep()).ToList(), true);
+        var context = target.Contexts(true).For(m.Parsed, m.Plans.Facts);
+        return new Plan(m, Planner.Rollback(context), false);
+    }
+
+    /// <summary>Rows whose data the rollback would lose, described; empty when nothing would be lost.</summary>
+    public List<string> Losses(StoredMigration m)
+    {
+        var context = target.Contexts(true).For(m.Parsed, m.Plans.Facts);
+        var counter = new RowCounter(target);
+        var losses = new List<string>();
+        foreach (var check in m.Parsed.Operations.SelectMany(o => o.RollbackLoss(context)))
+        {
+            if (check.Table is null || !target.Catalog.TableExists(check.Table)) continue;
+            var n = counter.Count(check.Table, check.Predicate!);
+            if (n > 0) losses.Add($"{n:N0} {check.Description}");
+        }
+        return losses;
+    }
+
+    public MigrationState Run(Plan plan, bool force)
+    {
+        var m = plan.Migration;
+        var started = DateTime.UtcNow;
+        if (!plan.Resuming)
+        {
+            var losses = Losses(m);
+            if (losses.Count > 0 && !force)
+            {
+                target.Journal(m.Id, m.Phase, "undo expand", null, started, Outcomes.Refused, string.Join("; ", losses));
+                throw new MigrationException(ErrorIds.RollbackRefused,
+                    $"Undoing the expand of '{m.Id}' would lose data that new code wrote and that cannot be derived from the old shape: {string.Join("; ", losses)}.",
+                    "Keep the migration (contract it when ready), or pass -Force to drop that data.") { MigrationId = m.Id };
+            }
+            if (losses.Count > 0) target.Journal(m.Id, m.Phase, "undo expand", null, started, Outcomes.Overridden, string.Join("; ", losses), "-Force");
+            m.Plans.Steps[nameof(Phase.RollingBack)] = plan.Steps.Select(SavedStep.From).ToList();
+            target.Session.InTransaction(() =>
+            {
+                target.Store.SavePlans(m.Id, m.Plans);
+                target.Store.SetPhase(m.Id, Phase.RollingBack);
+                target.Store.Stamp(m.Id, "RollbackStartedAt");
+            });
+            target.Journal(m.Id, Phase.RollingBack, null, null, started, Outcomes.Started);
+        }
+        new StepRunner(target).Run(m.Id, Phase.RollingBack, plan.Steps, allowOffline: true, $"Undoing expand of {m.Id}");
+        target.Session.InTransaction(() =>
+        {
+            target.Store.SetPhase(m.Id, Phase.RolledBack);
+            target.Store.Stamp(m.Id, "RolledBackAt");
+            target.Store.ClearBackfills(m.Id);
+        });
+        target.Journal(m.Id, Phase.RolledBack, null, null, started, Outcomes.Completed);
+        return target.Store.Migration(m.Id)!.ToState();
+    }
+}

@@ -1,0 +1,72 @@
+using System.Management.Automation;
+using OnlineMigrations.Engine.Model;
+using OnlineMigrations.Engine.Phases;
+
+namespace OnlineMigrations.Commands;
+
+/// <summary>Test-ContractReady: evaluates every contract gate of each open migration.</summary>
+[Cmdlet(VerbsDiagnostic.Test, "ContractReady")]
+[OutputType(typeof(ContractReadiness), typeof(bool))]
+public sealed class TestContractReadyCommand : DatabaseCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(MigrationIdCompleter))]
+    public string[]? Id { get; set; }
+
+    /// <summary>Return only $true (every migration evaluated is ready) or $false.</summary>
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
+    private readonly List<ContractReadiness> _results = [];
+
+    protected override void ProcessRecord() => Guard(() =>
+    {
+        using var target = TargetDatabase.OpenForReading(Connection(), Reporter);
+        var all = target.Store.Migrations();
+        IEnumerable<Engine.Store.StoredMigration> chosen;
+        if (Id is null) chosen = all.Where(m => m.ToState().IsOpen && m.Phase != Phase.RollingBack);
+        else
+        {
+            var list = new List<Engine.Store.StoredMigration>();
+            foreach (var id in Id)
+            {
+                var m = all.FirstOrDefault(x => string.Equals(x.Id, id, StringComparison.OrdinalIgnoreCase));
+                if (m is null)
+                {
+                    // A migration only in the files is simply not expanded yet: say so as a result, not an error.
+                    _results.Add(Emit(new ContractReadiness { Id = id, Phase = Phase.Pending, Ready = false, ExitCode = ContractReadiness.ExitExpandPending,
+                        Checks = [new GateCheck(Gates.ExpandComplete, false, $"'{id}' is not in the state store of {target.Session.Target}; run Invoke-Expand")] }));
+                    continue;
+                }
+                list.Add(m);
+            }
+            chosen = list;
+        }
+        var gates = new ContractGates(target);
+        foreach (var m in chosen)
+        {
+            if (Id is null && m.Phase is Phase.Completed or Phase.RolledBack) continue;
+            ContractReadiness r;
+            try { r = gates.Evaluate(m); }
+            catch (MigrationException e)
+            {
+                WriteMigrationError(e);
+                r = new ContractReadiness { Id = m.Id, Phase = m.Phase, Ready = false, ExitCode = ContractReadiness.ExitError, Checks = [new GateCheck("Evaluation", false, e.Message)] };
+            }
+            _results.Add(Emit(r));
+        }
+    });
+
+    private ContractReadiness Emit(ContractReadiness r)
+    {
+        if (!Quiet) WriteObject(r);
+        foreach (var f in r.Failed) WriteVerbose($"{r.Id}: {f.Name} failed: {f.Detail}");
+        return r;
+    }
+
+    protected override void EndProcessing()
+    {
+        if (Quiet) WriteObject(_results.Count > 0 && _results.All(r => r.Ready));
+    }
+}
