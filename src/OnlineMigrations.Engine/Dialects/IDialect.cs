@@ -34,6 +34,10 @@ public interface IDialect
     /// <summary>Drops a column together with its default constraint.</summary>
     IReadOnlyList<string> DropColumn(QualifiedName table, string column);
     string MakeNullable(QualifiedName table, ColumnInfo column);
+    /// <summary>Adds a named default constraint (SQL Server) so inserts that omit the column succeed.</summary>
+    string AddDefault(QualifiedName table, string column, string constraintName, string expression);
+    /// <summary>A harmless literal of the column's type, used as a temporary default that a sync trigger overwrites.</summary>
+    string Placeholder(string type);
     string MakeNotNull(QualifiedName table, string column, string type);
     string RenameColumn(QualifiedName table, string from, string to);
     string RenameTable(QualifiedName from, QualifiedName to);

@@ -83,6 +83,21 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     public string MakeNullable(QualifiedName table, ColumnInfo column) =>
         $"ALTER TABLE {Table(table)} ALTER COLUMN {Quote(column.Name)} {TypeWithCollation(column)} NULL;";
 
+    public string AddDefault(QualifiedName table, string column, string constraintName, string expression) =>
+        $"ALTER TABLE {Table(table)} ADD CONSTRAINT {Quote(constraintName)} DEFAULT ({expression}) FOR {Quote(column)};";
+
+    public string Placeholder(string type)
+    {
+        var t = type.ToLowerInvariant();
+        if (t.Contains("char", StringComparison.Ordinal) || t.Contains("text", StringComparison.Ordinal)) return "N''";
+        if (t.Contains("binary", StringComparison.Ordinal) || t.StartsWith("image", StringComparison.Ordinal)) return "0x";
+        if (t.StartsWith("uniqueidentifier", StringComparison.Ordinal)) return "'00000000-0000-0000-0000-000000000000'";
+        if (t.StartsWith("datetimeoffset", StringComparison.Ordinal)) return "'0001-01-01T00:00:00+00:00'";
+        if (t.StartsWith("date", StringComparison.Ordinal) || t.StartsWith("smalldatetime", StringComparison.Ordinal)) return "'19000101'";
+        if (t.StartsWith("time", StringComparison.Ordinal)) return "'00:00:00'";
+        return "0";
+    }
+
     public string MakeNotNull(QualifiedName table, string column, string type) =>
         $"ALTER TABLE {Table(table)} ALTER COLUMN {Quote(column)} {type} NOT NULL;";
 

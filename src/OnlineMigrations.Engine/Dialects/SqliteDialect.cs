@@ -55,6 +55,11 @@ public sealed class SqliteDialect : IDialect
         throw NotSupported($"Making the NOT NULL column {table}.{column.Name} nullable",
             "SQLite cannot change a column's nullability in place; give the column a default or make it nullable in an earlier release, or use SQL Server.");
 
+    public string AddDefault(QualifiedName table, string column, string constraintName, string expression) =>
+        throw NotSupported($"Adding a default to the existing column {table}.{column}", "Give the column a default in an earlier release, or make it nullable.");
+
+    public string Placeholder(string type) => "0";
+
     public string MakeNotNull(QualifiedName table, string column, string type) =>
         throw NotSupported($"Making {table}.{column} NOT NULL after it was added",
             "SQLite cannot change a column's nullability in place; keep the column nullable on SQLite (\"nullable\": true).");

@@ -59,4 +59,6 @@ public static class ErrorIds
     public static readonly ErrorId StoreTooNew = new("StoreTooNew", ErrorKind.InvalidOperation);
     public static readonly ErrorId UnsupportedTable = new("UnsupportedTable", ErrorKind.InvalidOperation);
     public static readonly ErrorId InvalidConnection = new("InvalidConnection", ErrorKind.InvalidArgument);
+    public static readonly ErrorId InvalidArgument = new("InvalidArgument", ErrorKind.InvalidArgument);
+    public static readonly ErrorId ClientNotFound = new("ClientNotFound", ErrorKind.ObjectNotFound);
 }

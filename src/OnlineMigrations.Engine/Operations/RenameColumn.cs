@@ -67,9 +67,29 @@ public sealed class RenameColumn : Operation
         foreach (var index in indexes)
             yield return c.Dialect.CreateIndex($"create index {InterimIndexName(c, index.Name)} on {Table}.{To} (for {index.Name})",
                 Renamed(index, InterimIndexName(c, index.Name)), c.Catalog.Capabilities, c.AllowOffline);
-        if (!from.Nullable && c.Dialect.Provider == Provider.SqlServer)
-            yield return new Step($"make {Table}.{From} nullable", [c.Dialect.MakeNullable(Table, from)]);
+        // New code inserts rows without the old column, so a NOT NULL old column must accept that until
+        // contract drops it. A default already does; otherwise it becomes nullable — or, where SQL Server
+        // cannot alter an indexed column in place (only var types can), it gets a temporary default
+        // that the sync trigger overwrites with the new column's value.
+        if (!from.Nullable && from.Default is null && c.Dialect.Provider == Provider.SqlServer)
+        {
+            var indexed = indexes.Count > 0;
+            var varType = from.Type.StartsWith("var", StringComparison.OrdinalIgnoreCase) || from.Type.StartsWith("nvar", StringComparison.OrdinalIgnoreCase);
+            if (indexed && !varType)
+            {
+                c.SetFact(this, "temporaryDefault", TemporaryDefault(c));
+                yield return new Step($"give {Table}.{From} a temporary default (new code no longer writes it)",
+                    [c.Dialect.AddDefault(Table, From, TemporaryDefault(c), c.Dialect.Placeholder(from.Type))]);
+            }
+            else
+            {
+                c.SetFact(this, "madeNullable", "true");
+                yield return new Step($"make {Table}.{From} nullable", [c.Dialect.MakeNullable(Table, from)]);
+            }
+        }
     }
+
+    private string TemporaryDefault(OperationContext c) => Names.Internal($"DF_{Table.Name}_{From}", "om_" + Names.ShortHash(c.Migration.Id));
 
     public override IEnumerable<SyncRule> SyncRules(OperationContext c) => [new MirrorRule(Table, From, To)];
 
@@ -105,7 +125,9 @@ public sealed class RenameColumn : Operation
         var statements = OriginalIndexes(c).Select(name => c.Dialect.DropIndex(Table, InterimIndexName(c, name))).ToList();
         if (c.Catalog.Column(Table, To) is not null) statements.AddRange(c.Dialect.DropColumn(Table, To));
         if (statements.Count > 0) yield return new Step($"drop column {Table}.{To}", statements);
-        if (c.Fact(this, "fromNotNull") == "true" && c.Dialect.Provider == Provider.SqlServer && c.Catalog.Column(Table, From) is { Nullable: true })
+        if (c.Fact(this, "temporaryDefault") is { } df && c.Dialect.Provider == Provider.SqlServer)
+            yield return new Step($"drop the temporary default of {Table}.{From}", [c.Dialect.DropConstraint(Table, df)]);
+        if (c.Fact(this, "madeNullable") == "true" && c.Dialect.Provider == Provider.SqlServer && c.Catalog.Column(Table, From) is { Nullable: true })
             yield return new Step($"make {Table}.{From} NOT NULL again", [c.Dialect.MakeNotNull(Table, From, c.Fact(this, "fromType")!)]);
     }
 }

@@ -20,7 +20,7 @@ public sealed class RemoveMigrationClientCommand : DatabaseCmdlet
         foreach (var id in InstanceId)
         {
             var c = clients.FirstOrDefault(x => string.Equals(x.InstanceId, id, StringComparison.OrdinalIgnoreCase))
-                ?? throw new MigrationException(ErrorIds.MigrationNotFound with { Id = "ClientNotFound" }, $"No application instance '{id}' has reported to {target.Session.Target}.", "List the fleet with Get-MigrationClient.");
+                ?? throw new MigrationException(ErrorIds.ClientNotFound, $"No application instance '{id}' has reported to {target.Session.Target}.", "List the fleet with Get-MigrationClient.");
             if (!ShouldProcess($"{c.Application}/{c.InstanceId} on {c.HostName}", "Retire the instance (it no longer counts for FleetAcknowledged)")) continue;
             var started = DateTime.UtcNow;
             target.Store.RemoveClient(c.InstanceId);

@@ -39,13 +39,13 @@ public sealed class SendMigrationHeartbeatCommand : DatabaseCmdlet
     protected override void ProcessRecord() => Guard(() =>
     {
         if (!Engine.Model.ObjectVersion.TryParse(ObjectVersion, out _))
-            throw new MigrationException(ErrorIds.InvalidConnection with { Id = "InvalidObjectVersion", Kind = ErrorKind.InvalidArgument },
+            throw new MigrationException(ErrorIds.InvalidArgument,
                 $"'{ObjectVersion}' is not an object version.", "Write dotted numbers such as 2.0 or 1.10.");
         if (TimeToLive <= TimeSpan.Zero || TimeToLive > TimeSpan.FromDays(365))
-            throw new MigrationException(ErrorIds.InvalidConnection with { Id = "InvalidTimeToLive", Kind = ErrorKind.InvalidArgument },
+            throw new MigrationException(ErrorIds.InvalidArgument,
                 $"-TimeToLive {TimeToLive} is out of range.", "Give a positive duration of at most 365 days.");
         if (Acknowledge.Any(a => a.Contains(',', StringComparison.Ordinal)))
-            throw new MigrationException(ErrorIds.InvalidConnection with { Id = "InvalidAcknowledge", Kind = ErrorKind.InvalidArgument },
+            throw new MigrationException(ErrorIds.InvalidArgument,
                 "A migration id in -Acknowledge contains a comma.", "Pass the ids as separate values: -Acknowledge a, b.");
         if (!ShouldProcess(InstanceId, $"Heartbeat of {Application} writing {ObjectVersion}, acknowledging {(Acknowledge.Length == 0 ? "nothing" : string.Join(", ", Acknowledge))}")) return;
         using var target = TargetDatabase.OpenForReading(Connection(), Reporter);
