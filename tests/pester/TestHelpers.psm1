@@ -236,3 +236,166 @@ function Get-TestLoadContext {
 
 Export-ModuleMember -Function Get-TestModulePath, Get-TestNuGetPackages, Get-TestRuntime, Get-TestPwsh, Get-TestProvider,
     New-TestDatabase, Remove-TestDatabase, Invoke-Sql
+
+# ---- Helpers for the expand / state / runner-lock tests (appended) --------------------------------
+
+function Get-TestStoreSchema {
+    <# SqlServer: the state-store schema a test database uses (its own, so parallel tests never share a store); Sqlite: $null. #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database)
+    if ($Database.Provider -eq 'SqlServer') { "$($Database.Schema)_store" } else { $null }
+}
+
+function Get-TestConnectionParameters {
+    <#
+    .SYNOPSIS
+        The parameters every database cmdlet needs for a test database, to splat:
+        Invoke-Expand @om -Path $folder. Sqlite: Mode=ReadWriteCreate so the module can create the
+        file; SqlServer: -StoreSchema of the test's own (Get-TestStoreSchema).
+    #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database)
+    if ($Database.Provider -eq 'Sqlite') {
+        return @{ ConnectionString = "$($Database.ConnectionString);Mode=ReadWriteCreate"; Provider = 'Sqlite' }
+    }
+    @{ ConnectionString = $Database.ConnectionString; Provider = 'SqlServer'; StoreSchema = (Get-TestStoreSchema $Database) }
+}
+
+function Get-TestTableName {
+    <# The quoted name of a user table in the test database: [Instances] (Sqlite) or [om_test_x].[Instances] (SqlServer). #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database, [Parameter(Mandatory, Position = 1)][string]$Name)
+    if ($Database.Provider -eq 'SqlServer') { "[$($Database.Schema)].[$Name]" } else { "[$Name]" }
+}
+
+function ConvertTo-TestSchemaText {
+    <# Rewrites a migration's or script's dbo. / [dbo] to the test schema (SqlServer); Sqlite keeps dbo. (the engine ignores it). #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database, [Parameter(Mandatory, Position = 1)][AllowEmptyString()][string]$Text)
+    if ($Database.Provider -ne 'SqlServer') { return $Text }
+    $Text.Replace('[dbo]', "[$($Database.Schema)]") -replace '(?<![\w\]])dbo\.', "$($Database.Schema)."
+}
+
+function Initialize-TestBaseline {
+    <# Creates the sample inventory schema (samples/baseline/<provider>.sql) in the test database. #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database)
+    $file = if ($Database.Provider -eq 'Sqlite') { 'sqlite.sql' } else { 'sqlserver.sql' }
+    $sql = Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot "../../samples/baseline/$file")
+    Invoke-Sql $Database (ConvertTo-TestSchemaText $Database $sql)
+}
+
+function New-TestMigrationFolder {
+    <#
+    .SYNOPSIS
+        A temporary folder of migration files for one test: copies of -Source (default
+        samples/inventory) and/or -Files (@{ 'name.json' = text }), with dbo. rewritten to the test
+        schema on SqlServer. Returns the folder path; Remove-TestWorkspace -Folder deletes it.
+    #>
+    param(
+        [Parameter(Mandatory, Position = 0)][psobject]$Database,
+        [string]$Source,
+        [hashtable]$Files = @{},
+        [switch]$Empty
+    )
+    $folder = Join-Path ([IO.Path]::GetTempPath()) "onlinemigrations-files-$([guid]::NewGuid().ToString('N'))"
+    $null = New-Item -ItemType Directory -Path $folder
+    if (-not $Empty -and -not $Source -and $Files.Count -eq 0) { $Source = Join-Path $PSScriptRoot '../../samples/inventory' }
+    if ($Source) {
+        foreach ($file in Get-ChildItem -LiteralPath $Source -Filter *.json) {
+            $text = ConvertTo-TestSchemaText $Database (Get-Content -Raw -LiteralPath $file.FullName)
+            Set-Content -LiteralPath (Join-Path $folder $file.Name) -Value $text -NoNewline -Encoding utf8
+        }
+    }
+    foreach ($name in $Files.Keys) {
+        Set-Content -LiteralPath (Join-Path $folder $name) -Value (ConvertTo-TestSchemaText $Database $Files[$name]) -NoNewline -Encoding utf8
+    }
+    $folder
+}
+
+function Get-TestCatalogSnapshot {
+    <#
+    .SYNOPSIS
+        The user schema of the test database as text, for before/after comparisons: Sqlite, every
+        sqlite_master row except the state store's; SqlServer, the objects, columns, indexes,
+        triggers and defaults of the test schema.
+    #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database)
+    if ($Database.Provider -eq 'Sqlite') {
+        $rows = Invoke-Sql $Database "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'OnlineMigrations\_%' ESCAPE '\' AND name NOT LIKE 'sqlite\_autoindex\_OnlineMigrations\_%' ESCAPE '\' AND name <> 'sqlite_sequence' ORDER BY name"
+    }
+    else {
+        $rows = Invoke-Sql $Database @"
+SELECT 'object' AS kind, o.name + ':' + o.type + ':' + ISNULL(OBJECT_NAME(o.parent_object_id), '') AS item
+  FROM sys.objects o WHERE o.schema_id = SCHEMA_ID(@s)
+UNION ALL
+SELECT 'column', t.name + '.' + c.name + ':' + TYPE_NAME(c.user_type_id) + '(' + CAST(c.max_length AS varchar(10)) + ',' + CAST(c.precision AS varchar(10)) + ',' + CAST(c.scale AS varchar(10)) + ')'
+       + ':' + CAST(c.is_nullable AS varchar(1)) + ':' + ISNULL(c.collation_name, '') + ':' + CAST(c.column_id AS varchar(10)) + ':' + ISNULL(OBJECT_DEFINITION(c.default_object_id), '')
+  FROM sys.columns c JOIN sys.tables t ON t.object_id = c.object_id WHERE t.schema_id = SCHEMA_ID(@s)
+UNION ALL
+SELECT 'index', t.name + '.' + ISNULL(i.name, '(heap)') + ':' + CAST(i.type AS varchar(3)) + ':' + CAST(i.is_unique AS varchar(1)) + ':' + ISNULL(i.filter_definition, '') + ':'
+       + ISNULL(STUFF((SELECT ',' + c.name + CASE WHEN ic.is_included_column = 1 THEN '+' ELSE '' END FROM sys.index_columns ic JOIN sys.columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
+                       WHERE ic.object_id = i.object_id AND ic.index_id = i.index_id ORDER BY ic.is_included_column, ic.key_ordinal, ic.index_column_id FOR XML PATH('')), 1, 1, ''), '')
+  FROM sys.indexes i JOIN sys.tables t ON t.object_id = i.object_id WHERE t.schema_id = SCHEMA_ID(@s)
+UNION ALL
+SELECT 'trigger', tr.name + ':' + OBJECT_NAME(tr.parent_id) + ':' + CAST(tr.is_disabled AS varchar(1))
+  FROM sys.triggers tr JOIN sys.objects p ON p.object_id = tr.parent_id WHERE p.schema_id = SCHEMA_ID(@s)
+ORDER BY kind, item
+"@ -Parameters @{ s = $Database.Schema }
+    }
+    ($rows | ForEach-Object { ($_.PSObject.Properties.Value | ForEach-Object { "$_" }) -join ' | ' }) -join "`n"
+}
+
+function Get-TestStoreObject {
+    <# The names of the state store's objects in the test database (empty when no store exists). #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database)
+    if ($Database.Provider -eq 'Sqlite') {
+        if (-not (Test-Path -LiteralPath $Database.Path)) { return @() }
+        return @(Invoke-Sql $Database "SELECT name FROM sqlite_master WHERE name LIKE 'OnlineMigrations\_%' ESCAPE '\' ORDER BY name" | ForEach-Object name)
+    }
+    @(Invoke-Sql $Database 'SELECT name FROM sys.objects WHERE schema_id = SCHEMA_ID(@s) ORDER BY name' -Parameters @{ s = (Get-TestStoreSchema $Database) } | ForEach-Object name)
+}
+
+function Remove-TestWorkspace {
+    <# Removes a test database (Remove-TestDatabase), its SQLite runner-lock file or SqlServer store schema, and the given temp folders. #>
+    param([Parameter(Position = 0)][psobject]$Database, [string[]]$Folder = @())
+    foreach ($f in $Folder) { if ($f -and (Test-Path -LiteralPath $f)) { Remove-Item -LiteralPath $f -Recurse -Force -ErrorAction SilentlyContinue } }
+    if ($null -eq $Database) { return }
+    Remove-TestDatabase $Database
+    if ($Database.Provider -eq 'Sqlite') {
+        Remove-Item -LiteralPath ($Database.Path + '.onlinemigrations.lock') -Force -ErrorAction SilentlyContinue
+    }
+    else {
+        Remove-TestDatabase ([pscustomobject]@{ Provider = 'SqlServer'; ConnectionString = $Database.ConnectionString; Schema = (Get-TestStoreSchema $Database); Path = $null })
+    }
+}
+
+function Start-TestPwsh {
+    <#
+    .SYNOPSIS
+        Starts a child pwsh (Get-TestPwsh) running -Script (text) with the staged module imported;
+        stdout and stderr go to files. Returns the Process with NoteProperties ScriptPath, OutPath, ErrPath.
+    #>
+    param([Parameter(Mandatory)][string]$Script)
+    $base = Join-Path ([IO.Path]::GetTempPath()) "onlinemigrations-child-$([guid]::NewGuid().ToString('N'))"
+    $scriptPath = "$base.ps1"
+    $prelude = "`$ErrorActionPreference = 'Stop'`nImport-Module '$((Get-TestModulePath).Replace("'", "''"))' -Force`n"
+    Set-Content -LiteralPath $scriptPath -Value ($prelude + $Script) -Encoding utf8
+    $pwsh = @(Get-TestPwsh)
+    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $scriptPath)
+    $process = Start-Process -FilePath $pwsh[0] -ArgumentList $arguments -PassThru -RedirectStandardOutput "$base.out" -RedirectStandardError "$base.err"
+    $process | Add-Member -NotePropertyName ScriptPath -NotePropertyValue $scriptPath
+    $process | Add-Member -NotePropertyName OutPath -NotePropertyValue "$base.out"
+    $process | Add-Member -NotePropertyName ErrPath -NotePropertyValue "$base.err"
+    $process
+}
+
+function Wait-TestCondition {
+    <# Polls -Condition (a scriptblock) every 100 ms until it returns true; throws after -TimeoutSeconds with -Because. #>
+    param([Parameter(Mandatory)][scriptblock]$Condition, [double]$TimeoutSeconds = 30, [string]$Because = 'the condition')
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    while ($watch.Elapsed.TotalSeconds -lt $TimeoutSeconds) {
+        $ok = try { & $Condition } catch { $false }
+        if ($ok) { return }
+        Start-Sleep -Milliseconds 100
+    }
+    throw "Timed out after $TimeoutSeconds s waiting for $Because."
+}
+
+Export-ModuleMember -Function Get-TestStoreSchema, Get-TestConnectionParameters, Get-TestTableName, ConvertTo-TestSchemaText, Initialize-TestBaseline,
+    New-TestMigrationFolder, Get-TestCatalogSnapshot, Get-TestStoreObject, Remove-TestWorkspace, Start-TestPwsh, Wait-TestCondition
