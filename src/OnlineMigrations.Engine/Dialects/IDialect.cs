@@ -76,6 +76,8 @@ public interface IDialect
     string CountRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string where);
     string CountWhere(QualifiedName table, string where);
     string CountRows(QualifiedName table);
+    /// <summary>A cheap estimate of the table's row count (for progress), where the provider keeps one.</summary>
+    string EstimateRows(QualifiedName table);
     string VersionHistogram(QualifiedName table, string versionColumn);
     /// <summary>Counts rows per object version in the key range (as <see cref="CountRange"/>).</summary>
     string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn);

@@ -176,6 +176,7 @@ public sealed class SqliteDialect : IDialect
 
     public string CountWhere(QualifiedName table, string where) => $"SELECT COUNT(*) FROM {Table(table)} WHERE {where}";
     public string CountRows(QualifiedName table) => $"SELECT COUNT(*) FROM {Table(table)}";
+    public string EstimateRows(QualifiedName table) => CountRows(table);
     public string VersionHistogram(QualifiedName table, string versionColumn) =>
         $"SELECT {Quote(versionColumn)}, COUNT(*) FROM {Table(table)} GROUP BY {Quote(versionColumn)}";
     public string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn) =>

@@ -180,6 +180,9 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         var where = string.Join(" OR ", needed.Select(n => $"({n})"));
         var batch = options.BatchSize ?? FirstBatch;
         var rowsTable = cp.RowsDone;
+        // For progress: rows walked in this run against the table's size (walked ranges hold at most a batch each).
+        var estimate = Math.Max(1, target.Session.Scalar<long>(d.EstimateRows(w.Table)));
+        long walked = 0;
         var lastThrottle = Stopwatch.StartNew();
         var transientFailures = 0;
 
@@ -214,6 +217,7 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
                 foreach (var s in d.EndBackfillBatch()) target.Session.Execute(s);
                 target.Session.Commit();
                 last = end;
+                walked += batch;
                 rowsTable += affected;
                 progress.RowsMigrated += affected;
                 progress.Batches++;
@@ -239,7 +243,7 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
             }
             var elapsed = watch.Elapsed;
             if (options.BatchSize is null) batch = NextBatchSize(batch, elapsed, options.TargetBatchDuration, MaxBatch);
-            Report(id, name, progress, clock);
+            Report(id, name, progress, clock, walked, estimate);
             if (options.Delay > TimeSpan.Zero) Thread.Sleep(options.Delay);
         }
     }
@@ -273,10 +277,15 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         return null;
     }
 
-    private void Report(string id, string table, MigrationProgress progress, Stopwatch clock)
+    private void Report(string id, string table, MigrationProgress progress, Stopwatch clock, long walked, long estimate)
     {
-        var rate = progress.RowsMigrated / Math.Max(0.001, clock.Elapsed.TotalSeconds);
-        target.Reporter.Progress(new ProgressReport($"Migrating {id}", $"{table}: {progress.RowsMigrated:N0} rows, {rate:N0} rows/s", -1));
+        var seconds = Math.Max(0.001, clock.Elapsed.TotalSeconds);
+        var rate = progress.RowsMigrated / seconds;
+        var share = Math.Min(1.0, (double)walked / estimate);
+        TimeSpan? left = share > 0 && share < 1 ? TimeSpan.FromSeconds(seconds / share * (1 - share)) : null;
+        target.Reporter.Progress(new ProgressReport($"Migrating {id}",
+            $"{table}: {progress.RowsMigrated:N0} rows changed, {rate:N0} rows/s, about {Math.Min(walked, estimate):N0} of {estimate:N0} rows walked",
+            (int)(share * 100), left));
     }
 
     private void Reopen()

@@ -15,7 +15,11 @@ public abstract class MigrationCmdlet : PSCmdlet
     protected void Guard(Action work)
     {
         try { work(); }
-        catch (MigrationException e) { ThrowTerminatingError(ToErrorRecord(e)); }
+        catch (MigrationException e)
+        {
+            AzureDevOps($"##vso[task.logissue type=error]{VsoEscape(e.Message)}");
+            ThrowTerminatingError(ToErrorRecord(e));
+        }
         catch (OperationCanceledException e)
         {
             ThrowTerminatingError(new ErrorRecord(e, "Stopped", ErrorCategory.OperationStopped, null));
@@ -23,7 +27,11 @@ public abstract class MigrationCmdlet : PSCmdlet
     }
 
     /// <summary>Writes an engine error without stopping the pipeline (for per-item failures).</summary>
-    protected void WriteMigrationError(MigrationException e) => WriteError(ToErrorRecord(e));
+    protected void WriteMigrationError(MigrationException e)
+    {
+        AzureDevOps($"##vso[task.logissue type=error]{VsoEscape(e.Message)}");
+        WriteError(ToErrorRecord(e));
+    }
 
     internal static ErrorRecord ToErrorRecord(MigrationException e)
     {

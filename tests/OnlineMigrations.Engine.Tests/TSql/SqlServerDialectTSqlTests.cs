@@ -63,6 +63,9 @@ public sealed class SqlServerDialectTSqlTests
         Check(D.MakeNullable(t, new ColumnInfo(name, "nvarchar(max)", false, "SQL_Latin1_General_CP1_CI_AS", null, false, false)), marker);
         Check(D.MakeNullable(t, new ColumnInfo(name, "int", false, null, "(0)", false, false)), marker);
         Check(D.MakeNotNull(t, name, "decimal(18, 2)"), marker);
+        foreach (var type in new[] { "int", "bigint", "nvarchar(64)", "varbinary(16)", "uniqueidentifier", "datetime2(7)", "datetimeoffset(7)", "date", "time(7)", "decimal(18, 2)", "bit" })
+            Check(D.AddDefault(t, name, N(name, "_df"), D.Placeholder(type)), marker);
+        Check(D.EstimateRows(t), marker);
         Check(D.RenameColumn(t, name, N(name, "_new")), marker);
         Check(D.RenameTable(t, new QualifiedName(name, N(name, "_new"))), marker);
     }
@@ -297,6 +300,8 @@ public sealed class SqlServerDialectTSqlTests
     {
         TSqlAssert.Parses(D.BeginBackfillSession(), Floor);
         Assert.All(D.EndBackfillBatch(), s => TSqlAssert.Parses(s, Floor));
+        foreach (var sql in new[] { D.LoginQuery!, D.AcquireRunnerLock!, D.CheckRunnerLock!, D.ReleaseRunnerLock! }) TSqlAssert.Parses(sql, Floor);
+        Assert.Contains("@LockOwner = N'Session'", D.AcquireRunnerLock);
         foreach (var timeout in new[] { TimeSpan.Zero, TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(10) })
         {
             var pre = Assert.Single(D.DdlPreamble(timeout));
