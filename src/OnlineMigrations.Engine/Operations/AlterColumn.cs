@@ -58,6 +58,8 @@ public sealed class AlterColumn : Operation
         c.SetFact(this, "type", Type ?? old.Type);
         c.SetFact(this, "nullable", (Nullable ?? old.Nullable) ? "true" : "false");
         c.SetFact(this, "indexes", string.Join("\u001f", indexes.Select(i => i.Name)));
+        // A UNIQUE constraint's index can only be removed by dropping the constraint.
+        c.SetFact(this, "uniqueConstraints", string.Join("\u001f", indexes.Where(i => i.UniqueConstraint).Select(i => i.Name)));
         var collation = Type is null ? old.Collation : null;
         yield return new Step($"add shadow column {Table}.{shadow} for {Column}",
             [c.Dialect.AddColumn(Table, new ColumnDefinition(shadow, Type ?? old.Type, Nullable: true, Default ?? old.Default, Collation: collation))]);
@@ -90,7 +92,8 @@ public sealed class AlterColumn : Operation
         var live = c.Catalog.Indexes(Table);
         var statements = new List<string>();
         var names = (c.Fact(this, "indexes") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries);
-        foreach (var name in names) statements.Add(c.Dialect.DropIndex(Table, name));
+        var constraints = (c.Fact(this, "uniqueConstraints") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in names) statements.Add(constraints.Contains(name) ? c.Dialect.DropConstraint(Table, name) : c.Dialect.DropIndex(Table, name));
         if (c.Catalog.Column(Table, shadow) is not null)
         {
             if (c.Catalog.Column(Table, Column) is not null) statements.AddRange(c.Dialect.DropColumn(Table, Column));

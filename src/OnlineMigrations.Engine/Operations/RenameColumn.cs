@@ -61,6 +61,8 @@ public sealed class RenameColumn : Operation
         c.SetFact(this, "fromNotNull", from.Nullable ? "false" : "true");
         c.SetFact(this, "fromType", from.Type);
         c.SetFact(this, "indexes", string.Join("\u001f", indexes.Select(i => i.Name)));
+        // A UNIQUE constraint's index can only be removed by dropping the constraint.
+        c.SetFact(this, "uniqueConstraints", string.Join("\u001f", indexes.Where(i => i.UniqueConstraint).Select(i => i.Name)));
 
         yield return new Step($"add column {Table}.{To} (renamed from {From})",
             [c.Dialect.AddColumn(Table, new ColumnDefinition(To, from.Type, Nullable: true, from.Default, Collation: from.Collation))]);
@@ -109,9 +111,10 @@ public sealed class RenameColumn : Operation
     {
         var statements = new List<string>();
         var live = c.Catalog.Indexes(Table);
+        var constraints = (c.Fact(this, "uniqueConstraints") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
         foreach (var name in OriginalIndexes(c))
         {
-            statements.Add(c.Dialect.DropIndex(Table, name));
+            statements.Add(constraints.Contains(name) ? c.Dialect.DropConstraint(Table, name) : c.Dialect.DropIndex(Table, name));
             var interim = live.FirstOrDefault(i => i.Name == InterimIndexName(c, name));
             if (interim is not null)
                 statements.AddRange(c.Dialect.RenameIndex(Table, interim.Name, new IndexSpec(Table, name, interim.Columns, interim.Include, interim.Unique, interim.Filter)));
