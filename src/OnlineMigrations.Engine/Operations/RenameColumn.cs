@@ -60,6 +60,8 @@ public sealed class RenameColumn : Operation
 
         c.SetFact(this, "fromNotNull", from.Nullable ? "false" : "true");
         c.SetFact(this, "fromType", from.Type);
+        if (c.Dialect.Provider == Provider.Sqlite && indexes.Any(i => i.UniqueConstraint))
+            throw SqliteDialect.NotSupported($"{JsonPath}: changing {Table}.{From}, which a UNIQUE constraint of the table covers", "SQLite cannot drop a column under a table constraint; use a unique index (addUniqueConstraint) instead of a UNIQUE constraint, or use SQL Server.");
         c.SetFact(this, "indexes", string.Join("\u001f", indexes.Select(i => i.Name)));
         // A UNIQUE constraint's index can only be removed by dropping the constraint.
         c.SetFact(this, "uniqueConstraints", string.Join("\u001f", indexes.Where(i => i.UniqueConstraint).Select(i => i.Name)));
