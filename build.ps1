@@ -140,6 +140,12 @@ function Invoke-ModuleBuild {
     foreach ($rid in $Runtimes) {
         Copy-Folder (Join-Path $publishRoot $rid) (Join-Path $Staged "bin/$rid")
     }
+    # en-US/OnlineMigrations.dll-Help.xml, generated from module/help/*.psd1 and the staged cmdlets'
+    # own metadata, in a fresh pwsh so this session never loads the module.
+    Write-Host "> tools/New-ModuleHelp.ps1" -ForegroundColor DarkGray
+    & $Pwsh @PwshArguments -NoProfile -NonInteractive -File (Join-Path $Root 'tools/New-ModuleHelp.ps1') `
+        -ModuleManifest $StagedManifest -HelpSource (Join-Path $Root 'module/help') -OutputPath (Join-Path $Staged 'en-US') | Out-Null
+    if ($LASTEXITCODE -ne 0) { throw [BuildFailure]::new("tools/New-ModuleHelp.ps1 failed with exit code $LASTEXITCODE (see the messages above).") }
     $Staged
 }
 

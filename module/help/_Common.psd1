@@ -1,0 +1,43 @@
+# Help text for the parameters several cmdlets share (DatabaseCmdlet, ChangeCmdlet and the
+# risk-mitigation parameters). tools/New-ModuleHelp.ps1 merges it into every cmdlet that has the
+# parameter; a cmdlet's own <Cmdlet-Name>.psd1 may override an entry. Paragraphs are separated by
+# a blank line.
+@{
+    Parameters = @{
+        ConnectionString = @'
+The connection string of the target database. On SQL Server, for example 'Server=sql01;Database=Inventory;Encrypt=True;Integrated Security=True', or with -Authentication or -AccessToken 'Server=tcp:contoso.database.windows.net;Database=Inventory;Encrypt=True'. On SQLite, 'Data Source=/var/lib/inventory/inventory.db'.
+
+The connection string is never written to the output, the journal, verbose messages or errors. Set it once per session or pipeline job with $PSDefaultParameterValues (see about_OnlineMigrations) rather than repeating it.
+'@
+        Provider         = @'
+The database engine: SqlServer (the default; SQL Server 2016 and later, Azure SQL Database, Azure SQL Managed Instance) or Sqlite (the embedded engine, for trying the method on a laptop and for tests). -AccessToken and -Authentication apply to SQL Server only.
+'@
+        AccessToken      = @'
+A static Microsoft Entra ID access token for SQL Server (resource https://database.windows.net/), for example from 'az account get-access-token --resource https://database.windows.net/ --query accessToken -o tsv'. The token is not refreshed: for runs longer than its lifetime (about an hour) use -Authentication instead. Do not combine it with -Authentication or with credentials in the connection string.
+'@
+        Authentication   = @'
+Microsoft Entra ID authentication for SQL Server through Azure.Identity, with tokens refreshed during long runs. None (the default) uses the connection string as it is (SQL or integrated authentication). Default walks the default Azure credential chain. ManagedIdentity uses the managed identity of the Azure resource the command runs on (Azure Automation, a VM, an App Service); give -ClientId for a user-assigned identity. WorkloadIdentity uses workload identity federation (Kubernetes, or the environment variables a federated service connection sets). AzureCli uses the account signed in to the Azure CLI, as in an AzureCLI@2 task of an Azure DevOps pipeline.
+'@
+        ClientId         = @'
+The client id of a user-assigned managed identity (with -Authentication ManagedIdentity) or of the application registration of a workload identity (with -Authentication WorkloadIdentity). Omit it for a system-assigned managed identity.
+'@
+        StoreSchema      = @'
+The SQL Server schema that holds the state store (migration state, journal, checkpoints, runner lock holder, client fleet, the [Heartbeat] procedure and the [ContractRequests] view). The default is OnlineMigrations. Every command and every application of one database must use the same schema. On SQLite the store is the set of tables prefixed OnlineMigrations_ and this parameter is ignored.
+'@
+        LockTimeout      = @'
+The SQL lock timeout of each DDL statement (SET LOCK_TIMEOUT), default 2 seconds. A schema-modification lock that waits blocks every query queued behind it, so the tool never waits long: a statement that times out (error 1222) or is chosen as a deadlock victim (1205) rolls its step back and is retried with jittered exponential backoff, up to -MaxRetries times, each retry journaled.
+'@
+        RunnerTimeout    = @'
+How long to wait for another runner that holds the database's runner lock (one runner at a time per database). The default, 0, fails at once with an error that names the holder (host, process, login and since when). A pipeline that may overlap a scheduled runbook can give, for example, -RunnerTimeout 00:10:00.
+'@
+        MaxRetries       = @'
+How many times a step that hit a lock timeout (1222) or a deadlock (1205) is retried before the command fails, default 5, 0 to 100. A failed step leaves the migration in its "-ing" phase with LastError set; running the same command again resumes from the last checkpointed step.
+'@
+        WhatIf           = @'
+Shows what the command would do without doing it. For commands that run SQL, the exact statements that would run are printed, and nothing is touched, not even the state store.
+'@
+        Confirm          = @'
+Prompts for confirmation before each change. Invoke-Contract and Undo-Expand have ConfirmImpact High and prompt by default; in pipelines and runbooks pass -Confirm:$false.
+'@
+    }
+}
