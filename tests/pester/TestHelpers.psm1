@@ -399,3 +399,150 @@ function Wait-TestCondition {
 
 Export-ModuleMember -Function Get-TestStoreSchema, Get-TestConnectionParameters, Get-TestTableName, ConvertTo-TestSchemaText, Initialize-TestBaseline,
     New-TestMigrationFolder, Get-TestCatalogSnapshot, Get-TestStoreObject, Remove-TestWorkspace, Start-TestPwsh, Wait-TestCondition
+
+# ---- Helpers for the migrate / contract / fleet tests (appended) ----------------------------------
+
+function Initialize-TestInventory {
+    <#
+    .SYNOPSIS
+        The sample baseline (Initialize-TestBaseline) with -Rows rows in Instances: Id 1..n,
+        Name 'vm-<id>', Host 'host-<id % 50>' (NULL every 97th row), MemoryMb 1024 + id (NULL every
+        89th row), Location '<EUW1|USE2|APS3>-R<id % 1000, 3 digits>'; and 10 rows in LegacyQuotas.
+    #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database, [int]$Rows = 100)
+    Initialize-TestBaseline $Database
+    $instances = Get-TestTableName $Database 'Instances'
+    $quotas = Get-TestTableName $Database 'LegacyQuotas'
+    if ($Rows -gt 0) {
+        if ($Database.Provider -eq 'Sqlite') {
+            Invoke-Sql $Database @"
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < @rows)
+INSERT INTO $instances (Id, Name, Host, MemoryMb, Location)
+SELECT i, 'vm-' || i, CASE WHEN i % 97 = 0 THEN NULL ELSE 'host-' || (i % 50) END,
+       CASE WHEN i % 89 = 0 THEN NULL ELSE 1024 + i END,
+       CASE i % 3 WHEN 0 THEN 'EUW1' WHEN 1 THEN 'USE2' ELSE 'APS3' END || '-R' || printf('%03d', i % 1000)
+FROM n;
+"@ -Parameters @{ rows = $Rows }
+        }
+        else {
+            Invoke-Sql $Database @"
+WITH n AS (SELECT TOP (@rows) CAST(ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) AS bigint) AS i FROM sys.all_columns a CROSS JOIN sys.all_columns b)
+INSERT INTO $instances (Id, Name, Host, MemoryMb, Location)
+SELECT i, CONCAT('vm-', i), CASE WHEN i % 97 = 0 THEN NULL ELSE CONCAT('host-', i % 50) END,
+       CASE WHEN i % 89 = 0 THEN NULL ELSE 1024 + i END,
+       CONCAT(CASE i % 3 WHEN 0 THEN 'EUW1' WHEN 1 THEN 'USE2' ELSE 'APS3' END, '-R', RIGHT(CONCAT('000', i % 1000), 3))
+FROM n;
+"@ -Parameters @{ rows = $Rows }
+        }
+    }
+    Invoke-Sql $Database "INSERT INTO $quotas (ProjectId, Instances) VALUES (1, 10), (2, 20), (3, 30), (4, 40), (5, 50), (6, 60), (7, 70), (8, 80), (9, 90), (10, 100);"
+}
+
+function New-TestInventoryFolder {
+    <#
+    .SYNOPSIS
+        New-TestMigrationFolder with the sample inventory migrations whose file name starts with one of
+        -Include (all by default), every -Replace (regex -> replacement) applied to them, plus -Files.
+    .EXAMPLE
+        New-TestInventoryFolder $db -Include 0001 -Replace @{ '"deprecationWindow":\s*"[^"]*"' = '"deprecationWindow": "0"' }
+    #>
+    param(
+        [Parameter(Mandatory, Position = 0)][psobject]$Database,
+        [string[]]$Include,
+        [hashtable]$Replace = @{},
+        [hashtable]$Files = @{}
+    )
+    $all = @{}
+    foreach ($file in Get-ChildItem -LiteralPath (Join-Path $PSScriptRoot '../../samples/inventory') -Filter '*.json') {
+        if ($Include -and -not ($Include | Where-Object { $file.Name.StartsWith($_, [StringComparison]::OrdinalIgnoreCase) })) { continue }
+        $text = Get-Content -Raw -LiteralPath $file.FullName
+        foreach ($pattern in $Replace.Keys) { $text = $text -replace $pattern, $Replace[$pattern] }
+        $all[$file.Name] = $text
+    }
+    foreach ($name in $Files.Keys) { $all[$name] = $Files[$name] }
+    if ($all.Count -eq 0) { return New-TestMigrationFolder $Database -Empty }
+    New-TestMigrationFolder $Database -Files $all
+}
+
+function Get-TestColumn {
+    <# A table's columns from the catalog, in order: Name, Type (lower case, without length). #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database, [Parameter(Mandatory, Position = 1)][string]$Table)
+    if ($Database.Provider -eq 'Sqlite') {
+        Invoke-Sql $Database 'SELECT name AS Name, lower(type) AS Type FROM pragma_table_info(@t) ORDER BY cid' -Parameters @{ t = $Table } |
+            ForEach-Object { [pscustomobject]@{ Name = $_.Name; Type = ($_.Type -replace '\s*\(.*$', '') } }
+    }
+    else {
+        Invoke-Sql $Database 'SELECT c.name AS Name, TYPE_NAME(c.user_type_id) AS Type FROM sys.columns c WHERE c.object_id = OBJECT_ID(QUOTENAME(@s) + N''.'' + QUOTENAME(@t)) ORDER BY c.column_id' -Parameters @{ s = $Database.Schema; t = $Table }
+    }
+}
+
+function Get-TestShadowColumn {
+    <# The internal shadow column an alterColumn added for -Column (its name starts with '<Column>__om_'), or $null. #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database, [Parameter(Mandatory, Position = 1)][string]$Table, [Parameter(Mandatory, Position = 2)][string]$Column)
+    $found = @(Get-TestColumn $Database $Table | Where-Object { $_.Name.StartsWith("${Column}__om_", [StringComparison]::OrdinalIgnoreCase) })
+    if ($found.Count -gt 1) { throw "More than one shadow column for ${Table}.${Column}: $($found.Name -join ', ')" }
+    if ($found.Count -eq 1) { $found[0].Name } else { $null }
+}
+
+function Get-TestIndex {
+    <# A table's indexes other than its primary key: Name, Columns (key columns joined by ','), Unique. #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database, [Parameter(Mandatory, Position = 1)][string]$Table)
+    if ($Database.Provider -eq 'Sqlite') {
+        foreach ($index in Invoke-Sql $Database "SELECT name, ""unique"" AS u FROM pragma_index_list(@t) WHERE origin <> 'pk'" -Parameters @{ t = $Table }) {
+            $columns = @(Invoke-Sql $Database 'SELECT name FROM pragma_index_info(@i) ORDER BY seqno' -Parameters @{ i = $index.name } | ForEach-Object name)
+            [pscustomobject]@{ Name = $index.name; Columns = $columns -join ','; Unique = [bool]$index.u }
+        }
+    }
+    else {
+        Invoke-Sql $Database @"
+SELECT i.name AS Name, i.is_unique AS IsUnique,
+       STUFF((SELECT N',' + c.name FROM sys.index_columns ic JOIN sys.columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
+              WHERE ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.is_included_column = 0 ORDER BY ic.key_ordinal FOR XML PATH('')), 1, 1, N'') AS Columns
+FROM sys.indexes i WHERE i.object_id = OBJECT_ID(QUOTENAME(@s) + N'.' + QUOTENAME(@t)) AND i.type > 0 AND i.is_primary_key = 0
+"@ -Parameters @{ s = $Database.Schema; t = $Table } | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Columns = $_.Columns; Unique = [bool]$_.IsUnique } }
+    }
+}
+
+function Get-TestTrigger {
+    <# The names of the triggers on a table. #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database, [Parameter(Mandatory, Position = 1)][string]$Table)
+    if ($Database.Provider -eq 'Sqlite') {
+        Invoke-Sql $Database "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = @t COLLATE NOCASE" -Parameters @{ t = $Table } | ForEach-Object name
+    }
+    else {
+        Invoke-Sql $Database 'SELECT name FROM sys.triggers WHERE parent_id = OBJECT_ID(QUOTENAME(@s) + N''.'' + QUOTENAME(@t))' -Parameters @{ s = $Database.Schema; t = $Table } | ForEach-Object name
+    }
+}
+
+function Test-TestTableExists {
+    <# Whether a user table exists in the test database. #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database, [Parameter(Mandatory, Position = 1)][string]$Table)
+    if ($Database.Provider -eq 'Sqlite') {
+        return [bool](Invoke-Sql $Database "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = @t COLLATE NOCASE" -Parameters @{ t = $Table }).n
+    }
+    [bool](Invoke-Sql $Database 'SELECT COUNT(*) AS n FROM sys.tables WHERE object_id = OBJECT_ID(QUOTENAME(@s) + N''.'' + QUOTENAME(@t))' -Parameters @{ s = $Database.Schema; t = $Table }).n
+}
+
+function Get-TestWhatIf {
+    <#
+    .SYNOPSIS
+        Runs a script block and returns what it wrote to the host as text. "What if:" messages go to
+        the host only (no redirection catches them), so this records a transcript.
+    #>
+    param([Parameter(Mandatory, Position = 0)][scriptblock]$ScriptBlock)
+    $file = Join-Path ([IO.Path]::GetTempPath()) "onlinemigrations-whatif-$([guid]::NewGuid().ToString('N')).txt"
+    $null = Start-Transcript -LiteralPath $file -Force
+    try { $null = & $ScriptBlock }
+    finally { $null = Stop-Transcript }
+    try { Get-Content -Raw -LiteralPath $file }
+    finally { Remove-Item -LiteralPath $file -Force -ErrorAction SilentlyContinue }
+}
+
+function ConvertTo-TestLiteral {
+    <# A PowerShell single-quoted literal of a string, to embed values in a Start-TestPwsh script. #>
+    param([Parameter(Mandatory, Position = 0)][AllowEmptyString()][string]$Value)
+    "'" + $Value.Replace("'", "''") + "'"
+}
+
+Export-ModuleMember -Function Initialize-TestInventory, New-TestInventoryFolder, Get-TestColumn, Get-TestShadowColumn, Get-TestIndex,
+    Get-TestTrigger, Test-TestTableExists, Get-TestWhatIf, ConvertTo-TestLiteral
