@@ -1,0 +1,138 @@
+# One runner at a time, with real processes: a child pwsh holds the runner lock while its expand
+# runs a slow step; a second runner fails fast naming it, or waits with -RunnerTimeout; a runner
+# killed with SIGKILL leaves no lock and its expand resumes.
+BeforeDiscovery { Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force }
+BeforeAll {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    Import-Module (Get-TestModulePath) -Force
+
+    function script:Get-ErrorOf([scriptblock]$Command) {
+        try { & $Command; $null } catch { $_ }
+    }
+    function script:Get-Columns($db, [string]$table) {
+        if ($db.Provider -eq 'Sqlite') { return @(Invoke-Sql $db "SELECT name FROM pragma_table_info('$table') ORDER BY cid" | ForEach-Object name) }
+        @(Invoke-Sql $db 'SELECT c.name FROM sys.columns c WHERE c.object_id = OBJECT_ID(@t) ORDER BY c.column_id' -Parameters @{ t = "[$($db.Schema)].[$table]" } | ForEach-Object name)
+    }
+    function script:Test-Table($db, [string]$table) {
+        if ($db.Provider -eq 'Sqlite') { return [bool](Invoke-Sql $db "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '$table'").n }
+        $null -ne (Invoke-Sql $db 'SELECT OBJECT_ID(@t, ''U'') AS id' -Parameters @{ t = "[$($db.Schema)].[$table]" }).id
+    }
+    function script:Get-Holder($db) {
+        $table = if ($db.Provider -eq 'Sqlite') { '[OnlineMigrations_Runner]' } else { "[$(Get-TestStoreSchema $db)].[Runner]" }
+        Invoke-Sql $db "SELECT Host, ProcessId, Command FROM $table"
+    }
+    # A migration whose second step is slow (3-5 s): the runner holds the lock meanwhile.
+    function script:New-SlowMigrationFolder($db) {
+        $slow = if ($db.Provider -eq 'Sqlite') {
+            'CREATE TABLE SlowDone AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000000) SELECT COUNT(*) AS n FROM c'
+        }
+        else { "WAITFOR DELAY '00:00:04';\nCREATE TABLE [$($db.Schema)].[SlowDone] (n int NOT NULL);" }
+        New-TestMigrationFolder $db -Files @{
+            '0001_slow.json' = @"
+{ "operations": [
+    { "addColumn": { "table": "dbo.Instances", "column": { "name": "BeforeSlow", "type": "varchar(8)", "nullable": true } } },
+    { "sql": { "expand": "$slow" } },
+    { "addColumn": { "table": "dbo.Instances", "column": { "name": "AfterSlow", "type": "varchar(8)", "nullable": true } } },
+] }
+"@
+        }
+    }
+    function script:Start-Runner($db, [string]$folder) {
+        $om = Get-TestConnectionParameters $db
+        $arguments = ($om.GetEnumerator() | ForEach-Object { "-$($_.Key) '$($_.Value.Replace("'", "''"))'" }) -join ' '
+        Start-TestPwsh -Script "Invoke-Expand $arguments -Path '$folder' -Confirm:`$false -WarningAction SilentlyContinue | Out-Null`n'expanded'"
+    }
+    function script:Stop-Runner($process) {
+        if ($null -eq $process) { return }
+        if (-not $process.HasExited) { Stop-Process -Id $process.Id -Force -ErrorAction SilentlyContinue; $process.WaitForExit(10000) | Out-Null }
+        Remove-Item -LiteralPath $process.ScriptPath, $process.OutPath, $process.ErrPath -Force -ErrorAction SilentlyContinue
+    }
+}
+
+Describe 'The runner lock on <Provider>' -ForEach (Get-TestProvider) {
+    BeforeEach {
+        if (-not $Skip) {
+            $script:db = New-TestDatabase -Provider $Provider
+            $script:om = Get-TestConnectionParameters $db
+            Initialize-TestBaseline $db
+            $script:folder = New-SlowMigrationFolder $db
+            $script:child = $null
+        }
+    }
+    AfterEach {
+        if (-not $Skip) {
+            Stop-Runner $child
+            Remove-TestWorkspace $db -Folder $folder
+        }
+    }
+
+    It 'makes a second runner fail at once, naming the holder''s host and process' -Skip:$Skip {
+        $script:child = Start-Runner $db $folder
+        Wait-TestCondition -TimeoutSeconds 60 -Because 'the child runner to hold the lock' -Condition { (Get-Holder $db).ProcessId -eq $child.Id }
+
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $err = Get-ErrorOf { Invoke-Expand @om -Path $folder -Confirm:$false -ErrorAction Stop }
+        $watch.Stop()
+        $child.HasExited | Should -BeFalse -Because 'the holder was still running when the second runner gave up'
+        $err.FullyQualifiedErrorId | Should -BeLike 'RunnerBusy,*'
+        $err.CategoryInfo.Category | Should -Be ([System.Management.Automation.ErrorCategory]::ResourceBusy)
+        $err.Exception.Message | Should -BeLike "*Invoke-Expand on host $([Environment]::MachineName), process $($child.Id)*"
+        $err.ErrorDetails.RecommendedAction | Should -BeLike '*-RunnerTimeout*'
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
+
+        $child.WaitForExit(60000) | Should -BeTrue
+        $child.ExitCode | Should -Be 0 -Because (Get-Content -Raw -LiteralPath $child.ErrPath)
+        "$((Get-MigrationState @om -Id 0001_slow).Phase)" | Should -Be 'Expanded'
+        (Get-MigrationJournal @om -Id 0001_slow | Where-Object { $_.Step -and $_.Outcome -eq 'Succeeded' }).ProcessId | Sort-Object -Unique | Should -Be $child.Id
+    }
+
+    It 'with -RunnerTimeout, waits for the holder and then finds nothing left to do' -Skip:$Skip {
+        $script:child = Start-Runner $db $folder
+        Wait-TestCondition -TimeoutSeconds 60 -Because 'the child runner to hold the lock' -Condition { (Get-Holder $db).ProcessId -eq $child.Id }
+
+        $messages = Invoke-Expand @om -Path $folder -RunnerTimeout '00:01:00' -Confirm:$false -Verbose -ErrorAction Stop 4>&1
+        $child.HasExited | Should -BeTrue -Because 'the second runner got the lock only when the first was done'
+        $child.ExitCode | Should -Be 0 -Because (Get-Content -Raw -LiteralPath $child.ErrPath)
+        @($messages | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) | Should -HaveCount 0
+        $text = ($messages | ForEach-Object { "$_" }) -join "`n"
+        $text | Should -BeLike '*Waiting for the runner lock*'
+        $text | Should -BeLike '*No migration is pending*'
+        "$((Get-MigrationState @om -Id 0001_slow).Phase)" | Should -Be 'Expanded'
+        $steps = @(Get-MigrationJournal @om -Id 0001_slow | Where-Object { $_.Step -and $_.Outcome -eq 'Succeeded' })
+        $steps | Should -HaveCount 3
+        $steps.ProcessId | Sort-Object -Unique | Should -Be $child.Id
+        # The holder row goes when the runner ends.
+        Get-Holder $db | Should -BeNullOrEmpty
+    }
+
+    It 'leaves no lock behind a runner killed mid-expand; the next run resumes and completes the schema' -Skip:$Skip {
+        $script:child = Start-Runner $db $folder
+        Wait-TestCondition -TimeoutSeconds 60 -Because 'the child runner to finish its first step' -Condition {
+            @(Get-MigrationJournal @om -Id 0001_slow | Where-Object { $_.Step -like '01.*' -and $_.Outcome -eq 'Succeeded' }).Count -eq 1
+        }
+        Start-Sleep -Milliseconds 300
+        $child.HasExited | Should -BeFalse
+        Stop-Process -Id $child.Id -Force
+        $child.WaitForExit(10000) | Should -BeTrue
+
+        # Killed inside the slow step: the first step is in, the slow one rolled back, the rest not run.
+        "$((Get-MigrationState @om -Id 0001_slow).Phase)" | Should -Be 'Expanding'
+        Get-Columns $db 'Instances' | Should -Contain 'BeforeSlow'
+        Get-Columns $db 'Instances' | Should -Not -Contain 'AfterSlow'
+        Test-Table $db 'SlowDone' | Should -BeFalse
+        (Get-Holder $db).ProcessId | Should -Be $child.Id -Because 'the stale holder row is only a courtesy; the lock itself died with the process'
+
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $state = Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop
+        "$($state.Phase)" | Should -Be 'Expanded'
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 60
+        Get-Columns $db 'Instances' | Should -Contain 'AfterSlow'
+        Test-Table $db 'SlowDone' | Should -BeTrue
+        $steps = @(Get-MigrationJournal @om -Id 0001_slow | Where-Object { $_.Step -and $_.Outcome -eq 'Succeeded' })
+        $steps.Step | ForEach-Object { $_.Substring(0, 3) } | Should -Be @('01.', '02.', '03.')
+        $steps[0].ProcessId | Should -Be $child.Id
+        $steps[1].ProcessId | Should -Be $PID
+        $steps[2].ProcessId | Should -Be $PID
+        Get-Holder $db | Should -BeNullOrEmpty
+    }
+}
