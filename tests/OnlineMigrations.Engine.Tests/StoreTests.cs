@@ -115,3 +115,25 @@ public sealed class StoreTests : IDisposable
         Assert.False(Assert.Single(clients, c => c.InstanceId == "i-2").Alive);
     }
 }
+
+public sealed class StoreKeyTests
+{
+    [Fact]
+    public void Store_keys_fit_a_sql_server_clustered_key()
+    {
+        // (MigrationId nvarchar(200), Phase varchar(16), StepName nvarchar(240)) must stay within 900 bytes.
+        Assert.True(OnlineMigrations.Engine.Files.MigrationReader.MaxIdLength * 2 + 16 + OnlineMigrations.Engine.Model.Names.StoreKeyLength * 2 <= 900);
+    }
+
+    [Fact]
+    public void Long_step_names_are_shortened_the_same_way_every_time_and_stay_distinct()
+    {
+        var a = new string('a', 300) + "1";
+        var b = new string('a', 300) + "2";
+        var ka = OnlineMigrations.Engine.Model.Names.StoreKey(a);
+        Assert.Equal(ka, OnlineMigrations.Engine.Model.Names.StoreKey(a));
+        Assert.NotEqual(ka, OnlineMigrations.Engine.Model.Names.StoreKey(b));
+        Assert.True(ka.Length <= OnlineMigrations.Engine.Model.Names.StoreKeyLength);
+        Assert.Equal("short", OnlineMigrations.Engine.Model.Names.StoreKey("short"));
+    }
+}

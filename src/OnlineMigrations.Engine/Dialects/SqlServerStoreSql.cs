@@ -46,13 +46,13 @@ public sealed class SqlServerStoreSql(string schema) : StoreSql
             $"""
             IF OBJECT_ID(N'{Esc(T("StepDone"))}', N'U') IS NULL
             CREATE TABLE {T("StepDone")} (
-                MigrationId nvarchar(200) NOT NULL, Phase varchar(16) NOT NULL, StepName nvarchar(400) NOT NULL, CompletedAt datetime2(3) NOT NULL,
+                MigrationId nvarchar(200) NOT NULL, Phase varchar(16) NOT NULL, StepName nvarchar(240) NOT NULL, CompletedAt datetime2(3) NOT NULL,
                 CONSTRAINT [PK_StepDone] PRIMARY KEY (MigrationId, Phase, StepName));
             """,
             $"""
             IF OBJECT_ID(N'{Esc(T("Backfill"))}', N'U') IS NULL
             CREATE TABLE {T("Backfill")} (
-                MigrationId nvarchar(200) NOT NULL, Name nvarchar(400) NOT NULL, Pass int NOT NULL,
+                MigrationId nvarchar(200) NOT NULL, Name nvarchar(240) NOT NULL, Pass int NOT NULL,
                 UpperKey nvarchar(max) NULL, LastKey nvarchar(max) NULL, RowsDone bigint NOT NULL,
                 StartedAt datetime2(3) NOT NULL, UpdatedAt datetime2(3) NOT NULL, CompletedAt datetime2(3) NULL,
                 CONSTRAINT [PK_Backfill] PRIMARY KEY (MigrationId, Name));
@@ -61,7 +61,7 @@ public sealed class SqlServerStoreSql(string schema) : StoreSql
             IF OBJECT_ID(N'{Esc(T("Journal"))}', N'U') IS NULL
             CREATE TABLE {T("Journal")} (
                 Id bigint IDENTITY(1, 1) NOT NULL CONSTRAINT [PK_Journal] PRIMARY KEY,
-                MigrationId nvarchar(200) NULL, Phase varchar(16) NULL, Step nvarchar(400) NULL, Statement nvarchar(max) NULL,
+                MigrationId nvarchar(200) NULL, Phase varchar(16) NULL, Step nvarchar(1000) NULL, Statement nvarchar(max) NULL,
                 StartedAt datetime2(3) NOT NULL, DurationMs bigint NOT NULL, Outcome varchar(16) NOT NULL, Error nvarchar(max) NULL,
                 Login nvarchar(256) NULL, Host nvarchar(256) NULL, ProcessId int NULL, Reason nvarchar(max) NULL,
                 INDEX [IX_Journal_Migration] (MigrationId, Id));

@@ -18,6 +18,14 @@ public static class Names
         return $"{name[..keep]}_{ShortHash(name)}__{suffix}";
     }
 
+    /// <summary>The longest text a store key column holds: SQL Server limits a clustered key to 900 bytes,
+    /// and the store's keys are (migration id, phase, this).</summary>
+    public const int StoreKeyLength = 240;
+
+    /// <summary>A step or table name as the store keys it: unchanged when short, else shortened with a hash.</summary>
+    public static string StoreKey(string name) =>
+        name.Length <= StoreKeyLength ? name : $"{name[..(StoreKeyLength - 10)]}~{ShortHash(name)}";
+
     public static string SyncTrigger(QualifiedName table, string migrationId) =>
         Internal($"OnlineMigrations_sync_{table.Name}", ShortHash(migrationId));
 }

@@ -64,7 +64,7 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
 
         foreach (var table in work)
         {
-            var cp = checkpoints[table.Table.ToString()];
+            var cp = checkpoints[Names.StoreKey(table.Table.ToString())];
             if (cp.Completed) continue;
             if (!WalkTable(id, table, definition, cp, progress, clock, rowsBefore)) break;
         }
@@ -132,7 +132,7 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
     private Dictionary<string, BackfillCheckpoint> StartOrResumePass(string id, List<TableWork> work)
     {
         var existing = target.Store.Backfills(id);
-        var names = work.Select(w => w.Table.ToString()).ToHashSet(StringComparer.Ordinal);
+        var names = work.Select(w => Names.StoreKey(w.Table.ToString())).ToHashSet(StringComparer.Ordinal);
         if (existing.Count > 0 && existing.Any(c => !c.Completed) && names.All(n => existing.Any(c => c.Name == n)))
         {
             target.Reporter.Verbose($"{id}: resuming pass {existing[0].Pass} from its checkpoints.");
@@ -232,7 +232,7 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
                 target.Journal(id, Phase.Migrating, $"backfill {name}", null, DateTime.UtcNow, Outcomes.Retried, e.Message);
                 Thread.Sleep(wait);
                 Reopen();
-                var saved = target.Store.Backfills(id).First(c => c.Name == name);
+                var saved = target.Store.Backfills(id).First(c => c.Name == Names.StoreKey(name));
                 last = saved.LastKey is null ? null : KeyCodec.Decode(saved.LastKey);
                 continue;
             }
@@ -273,7 +273,9 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
     {
         if (target.Reporter.Stopping) return "stopped by the user (Ctrl+C); the checkpoint is saved";
         if (options.MaxRows is { } maxRows && rowsBefore + progress.RowsMigrated >= maxRows) return $"-MaxRows {maxRows} reached";
-        if (options.MaxDuration is { } maxDuration && clock.Elapsed >= maxDuration) return $"-MaxDuration {maxDuration} reached";
+        // The time limit ends a run only once it has done a batch: a run that stops before its first
+        // batch makes no progress, and a pipeline looping while ExitCode is 1 would never finish.
+        if (options.MaxDuration is { } maxDuration && clock.Elapsed >= maxDuration && (progress.Batches > 0 || rowsBefore > 0)) return $"-MaxDuration {maxDuration} reached";
         return null;
     }
 

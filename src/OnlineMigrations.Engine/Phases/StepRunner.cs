@@ -20,7 +20,7 @@ public sealed class StepRunner(TargetDatabase target)
         {
             var step = steps[i];
             target.Reporter.Progress(new ProgressReport(activity, step.Name, steps.Count == 0 ? 100 : i * 100 / steps.Count));
-            if (done.Contains(step.Name)) { target.Reporter.Verbose($"{migrationId}: {step.Name} — already done, skipped."); continue; }
+            if (target.Store.IsStepDone(done, step.Name)) { target.Reporter.Verbose($"{migrationId}: {step.Name} — already done, skipped."); continue; }
             if (step.OfflineReason is not null && !allowOffline)
             {
                 var note = $"{step.Name} was not run: {step.OfflineReason}. Run again with -AllowOffline in a maintenance window to do it.";

@@ -105,7 +105,9 @@ public sealed class StateStore(Session session)
     public HashSet<string> StepsDone(string id, Phase phase) =>
         session.Query(Sql.SelectStepsDone, new { id, phase = phase.ToString() }, r => r.GetString(0)).ToHashSet(StringComparer.Ordinal);
 
-    public void MarkStepDone(string id, Phase phase, string step) => session.Execute(Sql.InsertStepDone, new { id, phase = phase.ToString(), step, now = Now });
+    public void MarkStepDone(string id, Phase phase, string step) => session.Execute(Sql.InsertStepDone, new { id, phase = phase.ToString(), step = Names.StoreKey(step), now = Now });
+
+    public bool IsStepDone(HashSet<string> done, string step) => done.Contains(Names.StoreKey(step));
     public void ClearSteps(string id, Phase phase) => session.Execute(Sql.DeleteStepsDone, new { id, phase = phase.ToString() });
 
     // ---- backfill -----------------------------------------------------------------------------
@@ -116,9 +118,9 @@ public sealed class StateStore(Session session)
             r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
             System.Convert.ToInt64(r.GetValue(4), System.Globalization.CultureInfo.InvariantCulture), !r.IsDBNull(5)));
 
-    public void StartBackfill(string id, string name, int pass, string? upper) => session.Execute(Sql.InsertBackfill, new { id, name, pass, upper, now = Now });
-    public void CheckpointBackfill(string id, string name, string last, long rows) => session.Execute(Sql.CheckpointBackfill, new { id, name, last, rows, now = Now });
-    public void CompleteBackfill(string id, string name) => session.Execute(Sql.CompleteBackfill, new { id, name, now = Now });
+    public void StartBackfill(string id, string name, int pass, string? upper) => session.Execute(Sql.InsertBackfill, new { id, name = Names.StoreKey(name), pass, upper, now = Now });
+    public void CheckpointBackfill(string id, string name, string last, long rows) => session.Execute(Sql.CheckpointBackfill, new { id, name = Names.StoreKey(name), last, rows, now = Now });
+    public void CompleteBackfill(string id, string name) => session.Execute(Sql.CompleteBackfill, new { id, name = Names.StoreKey(name), now = Now });
     public void ClearBackfills(string id) => session.Execute(Sql.DeleteBackfill, new { id });
 
     // ---- runner -------------------------------------------------------------------------------
