@@ -87,7 +87,9 @@ function Get-ParameterText($Entry) {
     [pscustomobject]@{ Description = [string]$Entry; DefaultValue = $null }
 }
 
-$module = Import-Module -Name (Resolve-Path -LiteralPath $ModuleManifest).Path -Force -PassThru
+$manifestPath = (Resolve-Path -LiteralPath $ModuleManifest).Path
+# -PassThru also returns the ScriptsToProcess loader as a module of its own: keep the manifest's.
+$module = Import-Module -Name $manifestPath -Force -PassThru | Where-Object Name -eq ([IO.Path]::GetFileNameWithoutExtension($manifestPath))
 $cmdlets = @(Get-Command -Module $module.Name -CommandType Cmdlet | Sort-Object Name)
 if ($cmdlets.Count -eq 0) { throw "The module $ModuleManifest exports no cmdlet." }
 
