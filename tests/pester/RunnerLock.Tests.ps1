@@ -91,7 +91,10 @@ Describe 'The runner lock on <Provider>' -ForEach (Get-TestProvider) {
         Wait-TestCondition -TimeoutSeconds 60 -Because 'the child runner to hold the lock' -Condition { (Get-Holder $db).ProcessId -eq $child.Id }
 
         $messages = Invoke-Expand @om -Path $folder -RunnerTimeout '00:01:00' -Confirm:$false -Verbose -ErrorAction Stop 4>&1
-        $child.HasExited | Should -BeTrue -Because 'the second runner got the lock only when the first was done'
+        # It got the lock only when the first runner was done (the child may still be shutting down).
+        $done = Get-MigrationJournal @om -Id 0001_slow | Where-Object { $_.Phase -eq 'Expanded' -and $_.Outcome -eq 'Completed' }
+        $done.ProcessId | Should -Be $child.Id
+        $child.WaitForExit(60000) | Should -BeTrue
         $child.ExitCode | Should -Be 0 -Because (Get-Content -Raw -LiteralPath $child.ErrPath)
         @($messages | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }) | Should -HaveCount 0
         $text = ($messages | ForEach-Object { "$_" }) -join "`n"
