@@ -459,6 +459,7 @@ function New-TestInventoryFolder {
         foreach ($pattern in $Replace.Keys) { $text = $text -replace $pattern, $Replace[$pattern] }
         $all[$file.Name] = $text
     }
+    if ($Include -and $all.Count -eq 0) { throw "No sample migration starts with $($Include -join ', ') (quote ids: '0001', not 0001)." }
     foreach ($name in $Files.Keys) { $all[$name] = $Files[$name] }
     if ($all.Count -eq 0) { return New-TestMigrationFolder $Database -Empty }
     New-TestMigrationFolder $Database -Files $all
