@@ -13,7 +13,7 @@ public sealed class Contractor(TargetDatabase target)
 {
     public sealed record Plan(StoredMigration Migration, IReadOnlyList<Step> Steps, bool Resuming)
     {
-        public string Script(string separator = "") => Planner.Script(Migration.Parsed, "contract", Steps, separator);
+        public string Script(Dialects.IDialect dialect) => Planner.Script(Migration.Parsed, "contract", Steps, dialect);
     }
 
     public Plan MakePlan(StoredMigration m, bool allowOffline)

@@ -10,7 +10,7 @@ public sealed record ExpandPlan(MigrationDefinition Migration, IReadOnlyList<Ste
     /// <summary>What planning found in the catalog, saved for contract and rollback.</summary>
     public Dictionary<string, string>? Facts { get; init; }
 
-    public string Script(string separator = "") => Planner.Script(Migration, "expand", Steps, separator) +
+    public string Script(Dialects.IDialect dialect) => Planner.Script(Migration, "expand", Steps, dialect) +
         (Problem is null ? "" : $"\n-- cannot be previewed yet: {Problem}\n");
 }
 

@@ -66,9 +66,11 @@ public static class Planner
     private static List<Step> Number(List<Step> steps) =>
         steps.Select((s, i) => s with { Name = $"{i + 1:00}. {s.Name}" }).ToList();
 
-    /// <summary>The whole SQL of a plan, as -WhatIf and -Script show it.</summary>
-    public static string Script(MigrationDefinition migration, string phase, IEnumerable<Step> steps, string separator)
+    /// <summary>The whole SQL of a plan, runnable as it is: batches separated by GO for sqlcmd and SSMS
+    /// (SQL Server), statements ended by semicolons for the sqlite3 shell.</summary>
+    public static string Script(MigrationDefinition migration, string phase, IEnumerable<Step> steps, Dialects.IDialect dialect)
     {
+        var sqlServer = dialect.Provider == Dialects.Provider.SqlServer;
         var sb = new System.Text.StringBuilder();
         sb.Append("-- ").Append(phase).Append(": ").Append(migration.Id).Append(migration.Description is null ? "" : " — " + migration.Description).Append('\n');
         foreach (var step in steps)
@@ -76,7 +78,13 @@ public static class Planner
             sb.Append("\n-- ").Append(step.Name);
             if (step.OfflineReason is not null) sb.Append(" [offline: ").Append(step.OfflineReason).Append(']');
             sb.Append('\n');
-            foreach (var statement in step.Statements) sb.Append(statement.TrimEnd()).Append('\n').Append(separator);
+            foreach (var statement in step.Statements)
+            {
+                var text = statement.TrimEnd();
+                sb.Append(text);
+                if (sqlServer) sb.Append("\nGO\n");
+                else sb.Append(text.EndsWith(';') ? "\n" : ";\n");
+            }
         }
         return sb.ToString();
     }

@@ -36,7 +36,7 @@ public sealed class InvokeContractCommand : ChangeCmdlet
             {
                 var readiness = new ContractGates(reading).Evaluate(m);
                 foreach (var f in readiness.Failed) WriteWarning($"{m.Id}: gate {f.Name} fails: {f.Detail}");
-                ShouldProcess(contractor.MakePlan(m, AllowOffline).Script(reading.Dialect.Provider == Engine.Dialects.Provider.SqlServer ? "GO\n" : ""), "", "Invoke-Contract");
+                ShouldProcess(contractor.MakePlan(m, AllowOffline).Script(reading.Dialect), "", "Invoke-Contract");
             }
             return;
         }

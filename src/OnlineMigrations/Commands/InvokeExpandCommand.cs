@@ -67,7 +67,7 @@ public sealed class InvokeExpandCommand : ChangeCmdlet
             }
             first = false;
             foreach (var w in plan.Warnings) WriteWarning($"{definition.Id}: {w}");
-            var script = plan.Script(target.Dialect.Provider == Engine.Dialects.Provider.SqlServer ? "GO\n" : "");
+            var script = plan.Script(target.Dialect);
             if (Script) WriteObject(script);
             else ShouldProcess(script, "", "Invoke-Expand");
         }

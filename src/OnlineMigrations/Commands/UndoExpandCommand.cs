@@ -32,7 +32,7 @@ public sealed class UndoExpandCommand : ChangeCmdlet
             if (whatIf)
             {
                 foreach (var loss in rollback.Losses(m)) WriteWarning($"{id}: would lose {loss}{(Force ? "" : " (refused without -Force)")}");
-                ShouldProcess(plan.Script(target.Dialect.Provider == Engine.Dialects.Provider.SqlServer ? "GO\n" : ""), "", "Undo-Expand");
+                ShouldProcess(plan.Script(target.Dialect), "", "Undo-Expand");
                 continue;
             }
             if (!ShouldProcess(id, $"Undo expand: drop what it added ({plan.Steps.Count} steps)")) continue;
