@@ -25,7 +25,8 @@ Describe 'The staged module' {
     }
 
     It 'imports by path and exports exactly the 13 cmdlets' {
-        $module = Import-Module $ModulePath -Force -PassThru -ErrorAction Stop
+        # The manifest's loader script (ScriptsToProcess) is listed as a module of its own, OnlineMigrations.Loader.
+        $module = Import-Module $ModulePath -Force -PassThru -ErrorAction Stop | Where-Object Name -eq 'OnlineMigrations'
         try {
             $module.Version | Should -Be ([version]'0.1.0')
             @(Get-Command -Module OnlineMigrations | ForEach-Object Name | Sort-Object) | Should -Be $Expected
