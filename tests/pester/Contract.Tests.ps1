@@ -228,7 +228,7 @@ Describe 'Contract gates on <Provider>' -ForEach (Get-TestProvider) {
         $ready.ExitCode | Should -Be 3
         $check = Get-Check $ready 'DataMigrated'
         $check.Passed | Should -BeFalse
-        $check.Detail | Should -Match '(^|[^\d,])1 rows? of dbo\.Instances where Host and ComputeHost differ' -Because $check.Detail
+        $check.Detail | Should -Match '(^|[^\d,])1 rows? of [\w.]*Instances where Host and ComputeHost differ' -Because $check.Detail
         $check.Detail | Should -Match 'MemoryMb'
         $check.Detail | Should -Match 'Invoke-Migrate'
         $null = Assert-ContractRefused $db $Id1 'DataMigrated', 'ObjectVersion'
@@ -337,9 +337,9 @@ Describe 'Invoke-Contract on <Provider>' -ForEach (Get-TestProvider) {
         ($indexes | Where-Object Name -eq 'IX_Instances_Region').Columns | Should -Be 'Region'
         @($indexes | Where-Object { $_.Columns -split ',' -contains 'Host' }) | Should -HaveCount 0
         @($indexes | Where-Object Name -like '*__om_*') | Should -HaveCount 0
-        # Besides these, only the tool's own object-version index may remain.
-        @($indexes | Where-Object { $_.Name -notin 'IX_Instances_Host', 'IX_Instances_Region' } | ForEach-Object { "$($_.Name)($($_.Columns))" }) |
-            Should -BeIn @('IX_Instances_ObjectVersion__om(ObjectVersion)')
+        # Besides these, only the tool's own object-version index may remain (where it could be built online).
+        @($indexes | ForEach-Object { "$($_.Name)($($_.Columns))" } |
+            Where-Object { $_ -notin 'IX_Instances_Host(ComputeHost)', 'IX_Instances_Region(Region)', 'IX_Instances_ObjectVersion__om(ObjectVersion)' }) | Should -HaveCount 0
         Test-TestTableExists $db 'LegacyQuotas' | Should -BeFalse
         Test-TestTableExists $db 'Instances' | Should -BeTrue
 

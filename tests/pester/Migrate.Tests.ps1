@@ -285,7 +285,9 @@ WHERE (Id % 97 <> 0 AND (ComputeHost IS NULL OR ComputeHost <> $hostOf)) OR (Id 
         $pk = if ($Provider -eq 'SqlServer') { 'CONSTRAINT [PK_Pairs] PRIMARY KEY ([TenantId], [Code])' } else { 'PRIMARY KEY ([TenantId], [Code])' }
         Invoke-Sql $db "CREATE TABLE $pairs ([TenantId] int NOT NULL, [Code] varchar(16) NOT NULL, [Qty] int NULL, $pk);"
         $values = foreach ($tenant in 1..40) { foreach ($code in 1..50) { "($tenant, 'c$('{0:d3}' -f $code)', $(if ($code % 7 -eq 0) { 'NULL' } else { $tenant * 1000 + $code }))" } }
-        Invoke-Sql $db "INSERT INTO $pairs ([TenantId], [Code], [Qty]) VALUES $($values -join ', ');"
+        # SQL Server takes at most 1,000 rows per VALUES list.
+        Invoke-Sql $db "INSERT INTO $pairs ([TenantId], [Code], [Qty]) VALUES $($values[0..999] -join ', ');"
+        Invoke-Sql $db "INSERT INTO $pairs ([TenantId], [Code], [Qty]) VALUES $($values[1000..1999] -join ', ');"
         $folders.Add(($folder = New-TestMigrationFolder $db -Files @{
             '0001_pairs_total.json' = '{ "objectVersion": "2.0", "operations": [ { "addColumn": { "table": "dbo.Pairs", "column": { "name": "Total", "type": "bigint" }, "up": "CAST([Qty] AS bigint) * 10" } } ] }'
         }))
