@@ -14,7 +14,7 @@ Test-ContractReady measures whether contract is safe for a migration and returns
 
 ExitCode of each result:
 
-  0  ready: every gate passes (or the migration is already completed)
+  0  ready: every gate passes (a completed or rolled-back migration gives no result, only a verbose message)
   1  error: a gate could not be evaluated (the error was written)
   2  expand pending: the migration is not expanded (or not in the state store)
   3  data migration pending: DataMigrated or ObjectVersion fails; run Invoke-Migrate

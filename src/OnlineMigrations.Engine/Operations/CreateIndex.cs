@@ -33,6 +33,12 @@ public sealed class CreateIndex : Operation
         if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name.");
         if (c.Catalog.Indexes(Table).Any(i => string.Equals(i.Name, Name, StringComparison.OrdinalIgnoreCase)))
             throw c.Refuse(this, $"an index named {Name} already exists on {Table}", "Choose another name.");
+        // A column must exist now, or be added by another operation of the same migration (addColumn, renameColumn's new name).
+        var planned = c.Migration.Operations.Where(o => !ReferenceEquals(o, this)).SelectMany(o => o.Touches)
+            .Where(t => t.Table.Equals(Table) && t.Column is not null).Select(t => t.Column!).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var opaque = c.Migration.Operations.Any(o => o.Kind == "sql"); // a sql operation may add columns we cannot see
+        foreach (var column in Columns.Concat(Include).Where(col => !opaque && c.Catalog.Column(Table, col) is null && !planned.Contains(col)))
+            throw c.Refuse(this, $"the column {Table}.{column} does not exist", "Check the column names in \"columns\" and \"include\".");
         yield return c.Dialect.CreateIndex($"create index {Name} on {Table}", new IndexSpec(Table, Name, Columns, Include, Unique, Where), c.Catalog.Capabilities, c.AllowOffline);
     }
 

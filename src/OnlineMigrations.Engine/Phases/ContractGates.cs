@@ -18,8 +18,8 @@ public sealed class ContractGates(TargetDatabase target)
         checks.Add(new GateCheck(Gates.ExpandComplete, expanded,
             expanded ? $"expanded at {m.ExpandedAt:u}" : $"the migration is {m.Phase}; run Invoke-Expand{(m.Phase == Phase.Expanding ? " again to finish it" : "")}"));
 
-        if (m.Phase == Phase.Completed)
-            return new ContractReadiness { Id = m.Id, Phase = m.Phase, Ready = false, ExitCode = ContractReadiness.ExitReady, Checks = [new GateCheck("Completed", true, $"contracted at {m.CompletedAt:u}; nothing left to do")] };
+        if (m.Phase is Phase.Completed or Phase.RolledBack)
+            throw new MigrationException(ErrorIds.WrongPhase, $"Migration '{m.Id}' is {m.Phase}; it has no contract left to evaluate.", "Nothing to do.") { MigrationId = m.Id };
 
         var definition = m.Parsed;
         var context = target.Contexts(false).For(definition, m.Plans.Facts);

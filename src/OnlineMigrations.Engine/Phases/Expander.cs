@@ -65,7 +65,13 @@ public sealed class Expander(TargetDatabase target)
         if (stored is { Phase: Phase.Expanding } && stored.Plans.Steps.TryGetValue(nameof(Phase.Expanding), out var saved))
             return new ExpandPlan(migration, saved.Select(s => s.ToStep()).ToList(), [], Resuming: true);
         var context = target.Contexts(allowOffline).For(migration);
-        var steps = Planner.Expand(context);
+        List<Step> steps;
+        try { steps = Planner.Expand(context).ToList(); }
+        catch (MigrationException e) when (e.MigrationId is null)
+        {
+            // Errors raised below the operation (the dialect's "not supported on SQLite") still name the migration as their target.
+            throw new MigrationException(new ErrorId(e.ErrorId, e.Kind), $"Migration '{migration.Id}': {e.Message}", e.RecommendedAction, e) { MigrationId = migration.Id };
+        }
         return new ExpandPlan(migration, steps, context.Warnings, Resuming: false) { Facts = context.Facts };
     }
 

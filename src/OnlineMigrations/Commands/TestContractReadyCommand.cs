@@ -46,7 +46,12 @@ public sealed class TestContractReadyCommand : DatabaseCmdlet
         var gates = new ContractGates(target);
         foreach (var m in chosen)
         {
-            if (Id is null && m.Phase is Phase.Completed or Phase.RolledBack) continue;
+            if (m.Phase is Phase.Completed or Phase.RolledBack)
+            {
+                // Nothing left to decide: say so, and keep pipelines (| Where-Object Ready | Invoke-Contract) quiet.
+                WriteVerbose($"{m.Id} is {m.Phase}; there is no contract left to evaluate.");
+                continue;
+            }
             ContractReadiness r;
             try { r = gates.Evaluate(m); }
             catch (MigrationException e)
