@@ -42,7 +42,7 @@ BeforeAll {
 
             Import-Module $ModulePath
 
-            $state = @(Get-MigrationState -Provider Sqlite -ConnectionString "Data Source=$Database")
+            $state = @(Get-MigrationState -Provider Sqlite -ConnectionString "Data Source=$Database;Mode=ReadWriteCreate")
             $result.SqliteCount = $state.Count
             $result.SqliteError = $null
         }

@@ -71,11 +71,20 @@ public sealed class RunnerLock : IDisposable
         }
     }
 
+    private static readonly TimeSpan HolderGrace = TimeSpan.FromSeconds(3);
+
     private static MigrationException Busy(Session session, ConnectionOptions options, string detail)
     {
+        // The holder writes its row just after it takes the lock (and creates the store if need be):
+        // give it a moment, so the message can name it.
         RunnerHolder? holder = null;
-        try { holder = new StateStore(session).Holder(); }
-        catch (Exception e) when (e is System.Data.Common.DbException or MigrationException) { /* the holder row is a courtesy; the lock is what counts */ }
+        var watch = Stopwatch.StartNew();
+        while (holder is null && watch.Elapsed < HolderGrace)
+        {
+            try { holder = new StateStore(session).Holder(); }
+            catch (Exception e) when (e is System.Data.Common.DbException or MigrationException) { /* the holder row is a courtesy; the lock is what counts */ }
+            if (holder is null) Thread.Sleep(100);
+        }
         var who = holder is null ? "another runner (it has not yet written its holder row)" : holder.ToString();
         var waited = options.RunnerTimeout > TimeSpan.Zero ? $" after waiting {options.RunnerTimeout.TotalSeconds:0.#} s" : "";
         return new MigrationException(ErrorIds.RunnerBusy,
