@@ -21,7 +21,11 @@ public sealed class SqliteDialect : IDialect
     public Provider Provider => Provider.Sqlite;
     public StoreSql Store { get; } = new SqliteStoreSql();
 
-    public string Quote(string identifier) => "[" + identifier.Replace("]", "]]", StringComparison.Ordinal) + "]";
+    // SQLite's [brackets] cannot contain ']' at all (doubling it is T-SQL, not SQLite): such a name
+    // is quoted the standard way, in double quotes with '"' doubled.
+    public string Quote(string identifier) => identifier.Contains(']', StringComparison.Ordinal)
+        ? "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
+        : "[" + identifier + "]";
     public string Table(QualifiedName table) => Quote(table.Name);
     public string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
     public string Column(string column) => Quote(column);
