@@ -66,6 +66,12 @@ public static class Connector
             connection.Dispose();
             throw new MigrationException(ErrorIds.ConnectionFailed, $"Cannot open {Describe(options)}: {e.Message}", "Check the path and that the file is a SQLite database you can write.", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // Microsoft.Data.Sqlite refuses some settings before opening (a Password= without an encryption build): not a raw exception.
+            connection.Dispose();
+            throw new MigrationException(ErrorIds.InvalidConnection, $"Cannot open {Describe(options)}: {e.Message}", "Remove the setting this SQLite build cannot use (Password= needs an encryption-enabled SQLite) from the connection string.", e);
+        }
         return new Session(connection, dialect, Describe(options));
     }
 
