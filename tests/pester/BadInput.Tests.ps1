@@ -58,6 +58,7 @@ BeforeDiscovery {
         @{ Name = 'a SQLite file given to -Provider SqlServer'; Files = @{}; Act = { Get-MigrationState -Provider SqlServer -ConnectionString "Data Source=$($db.Path);Connect Timeout=2" }; ErrorId = 'ConnectionFailed'; Category = 'ConnectionError' }
         @{ Name = 'an unreadable SQLite connection string'; Files = @{}; Act = { Get-MigrationState -Provider Sqlite -ConnectionString "Data Source=$($db.Path);Bogus Keyword=1" }; ErrorId = 'InvalidConnection'; Category = 'InvalidArgument' }
         @{ Name = 'an unreadable SQL Server connection string'; Files = @{}; Act = { Get-MigrationState -Provider SqlServer -ConnectionString 'Server=127.0.0.1,1;Bogus Keyword=1;Password=Sekr3t!' }; ErrorId = 'InvalidConnection'; Category = 'InvalidArgument' }
+        @{ Name = 'a SQLite Password= without an encryption build'; Files = @{}; Act = { Get-MigrationState -Provider Sqlite -ConnectionString "Data Source=$($db.Path);Password=Sekr3t!" }; ErrorId = 'InvalidConnection'; Category = 'InvalidArgument' }
         @{ Name = '-AccessToken with SQLite'; Files = 'SAMPLE'; Act = { Invoke-Expand @om -Path $folder -AccessToken 'abc' -Confirm:$false }; ErrorId = 'InvalidConnection'; Category = 'InvalidArgument' }
         @{ Name = 'an unreachable server'; Files = 'SAMPLE'; Act = { Invoke-Expand -Provider SqlServer -ConnectionString 'Server=127.0.0.1,1;Database=inventory;User ID=sa;Password=Sekr3t!;Connect Timeout=2' -Path $folder -Confirm:$false }; ErrorId = 'ConnectionFailed'; Category = 'ConnectionError'; Message = "127.0.0.1,1" }
 
