@@ -26,7 +26,7 @@ A fixed number of rows per batch (1 to 1,000,000), instead of sizing batches tow
 The duration each batch aims for (default 200 milliseconds). Batch sizes grow or shrink toward it, within the lock-escalation limit.
 '@
         Delay               = @'
-A pause between batches (default none), to leave room for the application on a busy server.
+A pause between batches, to leave room for the application. SQL Server default: none (a batch locks only its own rows, so other writers go on). SQLite default: a quarter of the last batch's duration, because a SQLite database has a single write lock and a waiting writer only gets it in a gap between batches; -Delay 0 runs batches back to back.
 '@
         MaxRows             = @'
 Stops cleanly after the batch that reaches this many rows, over all migrations of the run. The result then has ExitCode 1: run Invoke-Migrate again to continue.

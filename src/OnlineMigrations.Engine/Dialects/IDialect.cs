@@ -76,6 +76,9 @@ public interface IDialect
     string CountRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string where);
     string CountWhere(QualifiedName table, string where);
     string CountRows(QualifiedName table);
+    /// <summary>True where a long read must be cut into key ranges to hold no long locks (SQL Server);
+    /// false where readers never block writers (SQLite in WAL mode), so one statement reads fastest.</summary>
+    bool BatchedReads { get; }
     /// <summary>A cheap estimate of the table's row count (for progress), where the provider keeps one.</summary>
     string EstimateRows(QualifiedName table);
     string VersionHistogram(QualifiedName table, string versionColumn);

@@ -267,6 +267,8 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
 
     public string CountWhere(QualifiedName table, string where) => $"SELECT COUNT_BIG(*) FROM {Table(table)} WHERE {where};";
     public string CountRows(QualifiedName table) => $"SELECT COUNT_BIG(*) FROM {Table(table)};";
+    public bool BatchedReads => true;
+
     // The storage engine's row count of the heap or clustered index: no scan, good enough for progress.
     public string EstimateRows(QualifiedName table) =>
         $"SELECT CAST(ISNULL(SUM(p.rows), 0) AS bigint) FROM sys.partitions AS p WHERE p.object_id = OBJECT_ID({Literal(Table(table))}) AND p.index_id IN (0, 1);";

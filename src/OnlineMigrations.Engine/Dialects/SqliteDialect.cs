@@ -180,6 +180,8 @@ public sealed class SqliteDialect : IDialect
 
     public string CountWhere(QualifiedName table, string where) => $"SELECT COUNT(*) FROM {Table(table)} WHERE {where}";
     public string CountRows(QualifiedName table) => $"SELECT COUNT(*) FROM {Table(table)}";
+    // WAL: a reader holds no lock that blocks a writer, however long it reads.
+    public bool BatchedReads => false;
     public string EstimateRows(QualifiedName table) => CountRows(table);
     public string VersionHistogram(QualifiedName table, string versionColumn) =>
         $"SELECT {Quote(versionColumn)}, COUNT(*) FROM {Table(table)} GROUP BY {Quote(versionColumn)}";

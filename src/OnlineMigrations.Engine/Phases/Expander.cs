@@ -21,10 +21,14 @@ public sealed record ExpandPlan(MigrationDefinition Migration, IReadOnlyList<Ste
 /// </summary>
 public sealed class Expander(TargetDatabase target)
 {
+    // Read and parsed once per run: the conflict check of each migration needs every open one.
+    private List<StoredMigration>? _stored;
+    private List<StoredMigration> Stored => _stored ??= target.Store.Migrations();
+
     /// <summary>The migrations to expand, in order: new files, rolled-back ones, and any whose expand was interrupted.</summary>
     public List<(MigrationDefinition Definition, StoredMigration? Stored)> Pending(IReadOnlyList<MigrationDefinition> files, IReadOnlyCollection<string>? ids)
     {
-        var stored = target.Store.Migrations().ToDictionary(m => m.Id, StringComparer.OrdinalIgnoreCase);
+        var stored = Stored.ToDictionary(m => m.Id, StringComparer.OrdinalIgnoreCase);
         var result = new List<(MigrationDefinition, StoredMigration?)>();
         foreach (var m in stored.Values.Where(m => m.Phase is Phase.Expanding or Phase.Pending))
             result.Add((m.Parsed, m));
@@ -78,7 +82,7 @@ public sealed class Expander(TargetDatabase target)
     /// <summary>Refuses a migration that touches what another open migration changes in a conflicting way.</summary>
     public void CheckConflicts(MigrationDefinition migration, IEnumerable<MigrationDefinition> alsoOpen)
     {
-        var open = target.Store.Migrations().Where(m => m.ToState().IsOpen && !string.Equals(m.Id, migration.Id, StringComparison.OrdinalIgnoreCase))
+        var open = Stored.Where(m => m.ToState().IsOpen && !string.Equals(m.Id, migration.Id, StringComparison.OrdinalIgnoreCase))
             .Select(m => m.Parsed).Concat(alsoOpen.Where(m => m.Id != migration.Id));
         var mine = migration.Operations.SelectMany(o => o.Touches).ToList();
         foreach (var other in open)

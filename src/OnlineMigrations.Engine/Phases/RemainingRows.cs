@@ -38,7 +38,7 @@ public sealed class RemainingRows(TargetDatabase target)
             foreach (var (table, column) in ObjectVersions.TouchedBy(definition, ObjectVersions.Tracked(all)))
             {
                 if (target.Catalog.Column(table, column) is null) continue;
-                var seen = target.Session.Query(d.VersionHistogram(table, column), null, r => r.IsDBNull(0) ? null : r.GetValue(0).ToString());
+                var seen = counter.Histogram(table, column).Keys.Where(v => v != RowCounter.NullVersion);
                 var older = ObjectVersions.Older(version, seen);
                 // Older versions are written into the predicate as literals: the list is small, and each
                 // check is counted on its own when the total is not zero.

@@ -45,6 +45,8 @@ public sealed class RowCounter(TargetDatabase target, int batchSize = 20_000)
 
     public long Count(QualifiedName table, string predicate, IEnumerable<KeyValuePair<string, object?>>? parameters = null)
     {
+        if (!target.Dialect.BatchedReads)
+            return target.Session.Scalar<long>(target.Dialect.CountWhere(table, $"({predicate})"), parameters?.ToDictionary(p => p.Key, p => p.Value));
         var keys = Keys(table);
         long total = 0;
         var extra = parameters?.ToList();
@@ -56,8 +58,15 @@ public sealed class RowCounter(TargetDatabase target, int batchSize = 20_000)
     /// <summary>Rows per object version (null key for NULL), counted in batches.</summary>
     public Dictionary<string, long> Histogram(QualifiedName table, string column)
     {
-        var keys = Keys(table);
         var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (!target.Dialect.BatchedReads)
+        {
+            foreach (var (version, count) in target.Session.Query(target.Dialect.VersionHistogram(table, column), null,
+                         r => (r.IsDBNull(0) ? NullVersion : r.GetValue(0).ToString()!, Convert.ToInt64(r.GetValue(1), System.Globalization.CultureInfo.InvariantCulture))))
+                result[version] = count;
+            return result;
+        }
+        var keys = Keys(table);
         Walk(table, keys, (lo, end) =>
         {
             foreach (var (version, count) in target.Session.Query(target.Dialect.VersionHistogramRange(table, keys, lo is not null, column), RangeParameters(lo, end, null),

@@ -25,7 +25,7 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
 
     /// <summary>A pause between batches, to leave room for the application.</summary>
     [Parameter]
-    public TimeSpan Delay { get; set; } = TimeSpan.Zero;
+    public TimeSpan? Delay { get; set; }
 
     /// <summary>Stop cleanly after the batch that reaches this many rows (over all migrations of the run).</summary>
     [Parameter]
