@@ -27,11 +27,14 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     /// <summary>The SESSION_CONTEXT key a backfill sets so sync triggers skip their reverse direction.</summary>
     internal const string BackfillContextKey = "OnlineMigrations.Backfill";
 
+    private readonly KeysetStatements _keyset = new(QuoteName, t => $"{QuoteName(t.Schema)}.{QuoteName(t.Name)}", top: true, count: "COUNT_BIG(*)", end: ";");
+
     public Provider Provider => Provider.SqlServer;
     public StoreSql Store { get; } = new SqlServerStoreSql(storeSchema);
 
-    public string Quote(string identifier) => "[" + identifier.Replace("]", "]]", StringComparison.Ordinal) + "]";
+    public string Quote(string identifier) => QuoteName(identifier);
     public string Table(QualifiedName table) => $"{Quote(table.Schema)}.{Quote(table.Name)}";
+    private static string QuoteName(string identifier) => "[" + identifier.Replace("]", "]]", StringComparison.Ordinal) + "]";
     public string Literal(string text) => "N'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
     public string Column(string column) => Quote(column);
 
@@ -234,48 +237,22 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     // NULL-safe inequality that works on every supported version (IS DISTINCT FROM needs SQL Server 2022).
     public string Differ(string a, string b) => $"EXISTS (SELECT {a} EXCEPT SELECT {b})";
 
-    public string VersionOlder(string versionColumn, IReadOnlyList<string> olderVersionParameters) =>
-        olderVersionParameters.Count == 0
-            ? $"({Quote(versionColumn)} IS NULL)"
-            : $"({Quote(versionColumn)} IS NULL OR {Quote(versionColumn)} IN ({string.Join(", ", olderVersionParameters)}))";
-
-    public string BatchEnd(QualifiedName table, IReadOnlyList<string> keys, bool hasLower)
-    {
-        var k = keys.Select(Quote).ToList();
-        var where = (hasLower ? KeyRange.After(k) + " AND " : "") + KeyRange.UpTo(k);
-        return $"SELECT TOP (1) {string.Join(", ", k)} FROM (SELECT TOP (@n) {string.Join(", ", k)} FROM {Table(table)} WHERE {where} ORDER BY {KeyRange.OrderBy(k)}) AS b " +
-               $"ORDER BY {KeyRange.OrderBy(k, descending: true)};";
-    }
-
-    public string MaxKey(QualifiedName table, IReadOnlyList<string> keys)
-    {
-        var k = keys.Select(Quote).ToList();
-        return $"SELECT TOP (1) {string.Join(", ", k)} FROM {Table(table)} ORDER BY {KeyRange.OrderBy(k, descending: true)};";
-    }
-
-    private static string Range(IReadOnlyList<string> k, bool hasLower) =>
-        (hasLower ? KeyRange.After(k) + " AND " : "") + KeyRange.UpTo(k, "end");
-
-    public string UpdateRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, IReadOnlyList<(string Column, string Value)> set, string where)
-    {
-        var k = keys.Select(Quote).ToList();
-        return $"UPDATE {Table(table)} SET {string.Join(", ", set.Select(s => $"{Quote(s.Column)} = {s.Value}"))} WHERE {Range(k, hasLower)} AND ({where});";
-    }
-
-    public string CountRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string where) =>
-        $"SELECT COUNT_BIG(*) FROM {Table(table)} WHERE {Range(keys.Select(Quote).ToList(), hasLower)} AND ({where});";
-
-    public string CountWhere(QualifiedName table, string where) => $"SELECT COUNT_BIG(*) FROM {Table(table)} WHERE {where};";
-    public string CountRows(QualifiedName table) => $"SELECT COUNT_BIG(*) FROM {Table(table)};";
+    public string VersionOlder(string versionColumn, IReadOnlyList<string> olderVersionParameters) => _keyset.VersionOlder(versionColumn, olderVersionParameters);
+    public string BatchEnd(QualifiedName table, IReadOnlyList<string> keys, bool hasLower) => _keyset.BatchEnd(table, keys, hasLower);
+    public string MaxKey(QualifiedName table, IReadOnlyList<string> keys) => _keyset.MaxKey(table, keys);
+    public string UpdateRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, IReadOnlyList<(string Column, string Value)> set, string where) =>
+        _keyset.UpdateRange(table, keys, hasLower, set, where);
+    public string CountRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string where) => _keyset.CountRange(table, keys, hasLower, where);
+    public string CountWhere(QualifiedName table, string where) => _keyset.CountWhere(table, where);
+    public string CountRows(QualifiedName table) => _keyset.CountRows(table);
+    public string VersionHistogram(QualifiedName table, string versionColumn) => _keyset.VersionHistogram(table, versionColumn);
+    public string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn) =>
+        _keyset.VersionHistogramRange(table, keys, hasLower, versionColumn);
     public bool BatchedReads => true;
 
     // The storage engine's row count of the heap or clustered index: no scan, good enough for progress.
     public string EstimateRows(QualifiedName table) =>
         $"SELECT CAST(ISNULL(SUM(p.rows), 0) AS bigint) FROM sys.partitions AS p WHERE p.object_id = OBJECT_ID({Literal(Table(table))}) AND p.index_id IN (0, 1);";
-    public string VersionHistogram(QualifiedName table, string versionColumn) =>
-        $"SELECT {Quote(versionColumn)}, COUNT_BIG(*) FROM {Table(table)} GROUP BY {Quote(versionColumn)};";
-    public string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn) =>
-        $"SELECT {Quote(versionColumn)}, COUNT_BIG(*) FROM {Table(table)} WHERE {Range(keys.Select(Quote).ToList(), hasLower)} GROUP BY {Quote(versionColumn)};";
 
     public IReadOnlyList<string> BeginBackfillSession() =>
         [$"EXEC sys.sp_set_session_context @key = N'{BackfillContextKey}', @value = 1;"];

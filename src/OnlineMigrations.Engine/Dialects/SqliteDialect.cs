@@ -18,12 +18,17 @@ public sealed class SqliteDialect : IDialect
     /// <summary>A table the backfill fills inside its own transaction, so sync triggers can tell its writes apart.</summary>
     internal const string BackfillMark = "[OnlineMigrations_BackfillMark]";
 
+    private readonly KeysetStatements _keyset = new(QuoteName, t => QuoteName(t.Name), top: false, count: "COUNT(*)", end: "");
+
     public Provider Provider => Provider.Sqlite;
     public StoreSql Store { get; } = new SqliteStoreSql();
 
     // SQLite's [brackets] cannot contain ']' at all (doubling it is T-SQL, not SQLite): such a name
     // is quoted the standard way, in double quotes with '"' doubled.
-    public string Quote(string identifier) => identifier.Contains(']', StringComparison.Ordinal)
+    public string Quote(string identifier) => QuoteName(identifier);
+
+    // SQLite's brackets cannot escape ']': a name containing one is double-quoted instead.
+    private static string QuoteName(string identifier) => identifier.Contains(']', StringComparison.Ordinal)
         ? "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
         : "[" + identifier + "]";
     public string Table(QualifiedName table) => Quote(table.Name);
@@ -147,46 +152,20 @@ public sealed class SqliteDialect : IDialect
 
     public string Differ(string a, string b) => $"({a} IS NOT {b})";
 
-    public string VersionOlder(string versionColumn, IReadOnlyList<string> olderVersionParameters) =>
-        olderVersionParameters.Count == 0
-            ? $"({Quote(versionColumn)} IS NULL)"
-            : $"({Quote(versionColumn)} IS NULL OR {Quote(versionColumn)} IN ({string.Join(", ", olderVersionParameters)}))";
-
-    public string BatchEnd(QualifiedName table, IReadOnlyList<string> keys, bool hasLower)
-    {
-        var k = keys.Select(Quote).ToList();
-        var where = (hasLower ? KeyRange.After(k) + " AND " : "") + KeyRange.UpTo(k);
-        return $"SELECT {string.Join(", ", k)} FROM (SELECT {string.Join(", ", k)} FROM {Table(table)} WHERE {where} ORDER BY {KeyRange.OrderBy(k)} LIMIT @n) " +
-               $"ORDER BY {KeyRange.OrderBy(k, descending: true)} LIMIT 1";
-    }
-
-    public string MaxKey(QualifiedName table, IReadOnlyList<string> keys)
-    {
-        var k = keys.Select(Quote).ToList();
-        return $"SELECT {string.Join(", ", k)} FROM {Table(table)} ORDER BY {KeyRange.OrderBy(k, descending: true)} LIMIT 1";
-    }
-
-    private static string Range(IReadOnlyList<string> k, bool hasLower) =>
-        (hasLower ? KeyRange.After(k) + " AND " : "") + KeyRange.UpTo(k, "end");
-
-    public string UpdateRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, IReadOnlyList<(string Column, string Value)> set, string where)
-    {
-        var k = keys.Select(Quote).ToList();
-        return $"UPDATE {Table(table)} SET {string.Join(", ", set.Select(s => $"{Quote(s.Column)} = {s.Value}"))} WHERE {Range(k, hasLower)} AND ({where})";
-    }
-
-    public string CountRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string where) =>
-        $"SELECT COUNT(*) FROM {Table(table)} WHERE {Range(keys.Select(Quote).ToList(), hasLower)} AND ({where})";
-
-    public string CountWhere(QualifiedName table, string where) => $"SELECT COUNT(*) FROM {Table(table)} WHERE {where}";
-    public string CountRows(QualifiedName table) => $"SELECT COUNT(*) FROM {Table(table)}";
+    public string VersionOlder(string versionColumn, IReadOnlyList<string> olderVersionParameters) => _keyset.VersionOlder(versionColumn, olderVersionParameters);
+    public string BatchEnd(QualifiedName table, IReadOnlyList<string> keys, bool hasLower) => _keyset.BatchEnd(table, keys, hasLower);
+    public string MaxKey(QualifiedName table, IReadOnlyList<string> keys) => _keyset.MaxKey(table, keys);
+    public string UpdateRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, IReadOnlyList<(string Column, string Value)> set, string where) =>
+        _keyset.UpdateRange(table, keys, hasLower, set, where);
+    public string CountRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string where) => _keyset.CountRange(table, keys, hasLower, where);
+    public string CountWhere(QualifiedName table, string where) => _keyset.CountWhere(table, where);
+    public string CountRows(QualifiedName table) => _keyset.CountRows(table);
+    public string VersionHistogram(QualifiedName table, string versionColumn) => _keyset.VersionHistogram(table, versionColumn);
+    public string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn) =>
+        _keyset.VersionHistogramRange(table, keys, hasLower, versionColumn);
     // WAL: a reader holds no lock that blocks a writer, however long it reads.
     public bool BatchedReads => false;
     public string EstimateRows(QualifiedName table) => CountRows(table);
-    public string VersionHistogram(QualifiedName table, string versionColumn) =>
-        $"SELECT {Quote(versionColumn)}, COUNT(*) FROM {Table(table)} GROUP BY {Quote(versionColumn)}";
-    public string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn) =>
-        $"SELECT {Quote(versionColumn)}, COUNT(*) FROM {Table(table)} WHERE {Range(keys.Select(Quote).ToList(), hasLower)} GROUP BY {Quote(versionColumn)}";
 
     public IReadOnlyList<string> BeginBackfillSession() => [$"INSERT INTO {BackfillMark} (Mark) VALUES (1)"];
     public IReadOnlyList<string> EndBackfillBatch() => [$"DELETE FROM {BackfillMark}"];

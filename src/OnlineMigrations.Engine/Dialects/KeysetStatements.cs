@@ -1,0 +1,54 @@
+using OnlineMigrations.Engine.Model;
+
+namespace OnlineMigrations.Engine.Dialects;
+
+/// <summary>
+/// The statements that walk a table in key order, shared by the dialects: they differ only in how a
+/// query is limited to its first rows (TOP or LIMIT), how rows are counted, and how a statement ends.
+/// Parameters: @n (rows), @lo_i (after this key), @hi_i / @end_i (up to this key), see <see cref="KeyRange"/>.
+/// </summary>
+internal sealed class KeysetStatements(Func<string, string> quote, Func<QualifiedName, string> table, bool top, string count, string end)
+{
+    private string First(string limit, string columns, string rest) =>
+        top ? $"SELECT TOP ({limit}) {columns} {rest}" : $"SELECT {columns} {rest} LIMIT {limit}";
+
+    private List<string> Keys(IReadOnlyList<string> keys) => keys.Select(quote).ToList();
+
+    private static string Range(IReadOnlyList<string> k, bool hasLower) =>
+        (hasLower ? KeyRange.After(k) + " AND " : "") + KeyRange.UpTo(k, "end");
+
+    public string BatchEnd(QualifiedName t, IReadOnlyList<string> keys, bool hasLower)
+    {
+        var k = Keys(keys);
+        var columns = string.Join(", ", k);
+        var where = (hasLower ? KeyRange.After(k) + " AND " : "") + KeyRange.UpTo(k);
+        var batch = First("@n", columns, $"FROM {table(t)} WHERE {where} ORDER BY {KeyRange.OrderBy(k)}");
+        return First("1", columns, $"FROM ({batch}) AS b ORDER BY {KeyRange.OrderBy(k, descending: true)}") + end;
+    }
+
+    public string MaxKey(QualifiedName t, IReadOnlyList<string> keys)
+    {
+        var k = Keys(keys);
+        return First("1", string.Join(", ", k), $"FROM {table(t)} ORDER BY {KeyRange.OrderBy(k, descending: true)}") + end;
+    }
+
+    public string UpdateRange(QualifiedName t, IReadOnlyList<string> keys, bool hasLower, IReadOnlyList<(string Column, string Value)> set, string where) =>
+        $"UPDATE {table(t)} SET {string.Join(", ", set.Select(s => $"{quote(s.Column)} = {s.Value}"))} WHERE {Range(Keys(keys), hasLower)} AND ({where}){end}";
+
+    public string CountRange(QualifiedName t, IReadOnlyList<string> keys, bool hasLower, string where) =>
+        $"SELECT {count} FROM {table(t)} WHERE {Range(Keys(keys), hasLower)} AND ({where}){end}";
+
+    public string CountWhere(QualifiedName t, string where) => $"SELECT {count} FROM {table(t)} WHERE {where}{end}";
+    public string CountRows(QualifiedName t) => $"SELECT {count} FROM {table(t)}{end}";
+
+    public string VersionHistogram(QualifiedName t, string column) =>
+        $"SELECT {quote(column)}, {count} FROM {table(t)} GROUP BY {quote(column)}{end}";
+
+    public string VersionHistogramRange(QualifiedName t, IReadOnlyList<string> keys, bool hasLower, string column) =>
+        $"SELECT {quote(column)}, {count} FROM {table(t)} WHERE {Range(Keys(keys), hasLower)} GROUP BY {quote(column)}{end}";
+
+    public string VersionOlder(string column, IReadOnlyList<string> olderVersions) =>
+        olderVersions.Count == 0
+            ? $"({quote(column)} IS NULL)"
+            : $"({quote(column)} IS NULL OR {quote(column)} IN ({string.Join(", ", olderVersions)}))";
+}
