@@ -18,6 +18,33 @@ public sealed class Session(DbConnection connection, Dialects.IDialect dialect, 
     /// <summary>Seconds a command may run; 0 waits indefinitely.</summary>
     public int CommandTimeout { get; set; } = 300;
 
+    /// <summary>
+    /// Bounds how long the statements of one step wait for a lock. SQL Server does this in SQL (SET
+    /// LOCK_TIMEOUT, from the dialect); Microsoft.Data.Sqlite retries a busy database until the command
+    /// timeout (and BEGIN until the connection's default timeout), so there both are shortened for the
+    /// step (whole seconds, at least one) and restored afterwards.
+    /// </summary>
+    public IDisposable LimitLockWait(TimeSpan lockTimeout)
+    {
+        if (Connection is not Microsoft.Data.Sqlite.SqliteConnection sqlite) return NoLimit.Instance;
+        var (command, begin) = (CommandTimeout, sqlite.DefaultTimeout);
+        var seconds = (int)Math.Clamp(Math.Ceiling(lockTimeout.TotalSeconds), 1, int.MaxValue);
+        CommandTimeout = seconds;
+        sqlite.DefaultTimeout = seconds;
+        return new Restore(() => { CommandTimeout = command; sqlite.DefaultTimeout = begin; });
+    }
+
+    private sealed class NoLimit : IDisposable
+    {
+        public static readonly NoLimit Instance = new();
+        public void Dispose() { }
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
+
     public void Begin(IsolationLevel level = IsolationLevel.ReadCommitted)
     {
         if (Transaction is not null) throw new InvalidOperationException("A transaction is already open on this session.");

@@ -172,7 +172,9 @@ public sealed class SqliteDialect : IDialect
 
     public string? ThrottleProbe(ServerCapabilities capabilities) => null;
 
-    public IReadOnlyList<string> DdlPreamble(TimeSpan lockTimeout) => [];
+    // SQLite's lock timeout is its busy timeout: how long a statement waits for the database's write lock.
+    public IReadOnlyList<string> DdlPreamble(TimeSpan lockTimeout) =>
+        [$"PRAGMA busy_timeout = {(long)Math.Min(int.MaxValue, lockTimeout.TotalMilliseconds)}"];
 
     public bool IsRetryable(Exception error) =>
         error is SqliteException { SqliteErrorCode: 5 or 6 }; // SQLITE_BUSY, SQLITE_LOCKED

@@ -48,6 +48,9 @@ public sealed class StepRunner(TargetDatabase target)
             try
             {
                 target.Reporter.Verbose($"{migrationId}: {step.Name}");
+                using var lockWait = step.IsDdl ? session.LimitLockWait(target.Options.LockTimeout) : null;
+                // Session settings first: the lock timeout must bound BEGIN itself where BEGIN takes the lock (SQLite).
+                if (step.IsDdl) foreach (var p in target.Dialect.DdlPreamble(target.Options.LockTimeout)) session.Execute(p);
                 if (step.Transactional)
                 {
                     session.Begin();
@@ -89,7 +92,6 @@ public sealed class StepRunner(TargetDatabase target)
 
     private void Execute(Step step)
     {
-        if (step.IsDdl) foreach (var p in target.Dialect.DdlPreamble(target.Options.LockTimeout)) target.Session.Execute(p);
         foreach (var statement in step.Statements) target.Session.Execute(statement);
     }
 
