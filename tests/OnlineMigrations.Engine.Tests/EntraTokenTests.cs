@@ -49,7 +49,7 @@ public sealed class EntraTokenTests
         var second = await callback(parameters, CancellationToken.None);
         Assert.Equal("token-1", first.AccessToken);
         Assert.Equal("token-2", second.AccessToken);
-        Assert.Equal([EntraToken.Scope], credential.Scopes);
+        Assert.Equal([EntraToken.Scope], credential.Scopes!);
     }
 
     [Fact]

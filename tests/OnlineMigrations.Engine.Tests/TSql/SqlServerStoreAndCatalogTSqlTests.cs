@@ -23,7 +23,8 @@ public sealed class SqlServerStoreAndCatalogTSqlTests
     public void Every_upgrade_statement_parses(string schema, string marker)
     {
         var store = new SqlServerStoreSql(schema);
-        Assert.Equal(StoreSql.CurrentVersion, store.Upgrades.Count);
+        var upgrades = store.Upgrades.Count;
+        Assert.Equal(StoreSql.CurrentVersion, upgrades);
         var statements = store.Upgrades.SelectMany(u => u).ToList();
         Assert.NotEmpty(statements);
         foreach (var sql in statements) Check(sql, marker);
