@@ -51,3 +51,22 @@ public sealed class BackfillTests
         Assert.InRange(StepRunner.Backoff(30).TotalMilliseconds, 10_000, 15_000);
     }
 }
+
+public sealed class ThrottleTests
+{
+    private static readonly ThrottleLimits Limits = new() { MaxLogSendQueueKb = 1000, MaxRedoQueueKb = 2000, MaxLogUsedPercent = 80, MaxLogWritePercent = 70 };
+
+    [Theory]
+    [InlineData(null, null, null, null, null)]
+    [InlineData(999.0, 1999.0, 79.9, 69.0, null)]
+    [InlineData(1001.0, null, null, null, "log send queue")]
+    [InlineData(null, 2500.0, null, null, "redo queue")]
+    [InlineData(null, null, 85.0, null, "transaction log 85% used")]
+    [InlineData(null, null, 10.0, 90.0, "log write rate")]
+    public void A_backfill_pauses_only_while_a_measure_is_over_its_limit(double? send, double? redo, double? used, double? write, string? expected)
+    {
+        var reason = Backfiller.OverLimit([send, redo, used, write], Limits);
+        if (expected is null) Assert.Null(reason);
+        else Assert.Contains(expected, reason);
+    }
+}

@@ -333,11 +333,13 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         }
     }
 
-    private string? Over(object?[]? row)
+    private string? Over(object?[]? row) => OverLimit(row, options.Limits);
+
+    /// <summary>Which throttle measure (LogSendQueueKb, RedoQueueKb, LogUsedPercent, LogWritePercent) is over its limit, if any.</summary>
+    internal static string? OverLimit(object?[]? row, ThrottleLimits l)
     {
         if (row is null) return null;
-        static double? D(object? v) => v is null ? null : Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture);
-        var l = options.Limits;
+        static double? D(object? v) => v is null or DBNull ? null : Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture);
         if (D(row[0]) is { } send && send > l.MaxLogSendQueueKb) return $"availability group log send queue {send:N0} KB > {l.MaxLogSendQueueKb:N0} KB";
         if (D(row[1]) is { } redo && redo > l.MaxRedoQueueKb) return $"availability group redo queue {redo:N0} KB > {l.MaxRedoQueueKb:N0} KB";
         if (D(row[2]) is { } used && used > l.MaxLogUsedPercent) return $"transaction log {used:0.#}% used > {l.MaxLogUsedPercent}%";
