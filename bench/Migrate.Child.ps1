@@ -11,7 +11,8 @@ param(
     [Parameter(Mandatory)][string]$Database,
     [Parameter(Mandatory)][string]$ResultFile,
     [int]$BatchSize = 0,
-    [int]$DelayMs = 0
+    # -1: the provider's default pause (SQLite: a quarter of each batch's duration); 0 or more: -Delay in ms.
+    [int]$DelayMs = -1
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
@@ -32,7 +33,7 @@ $parameters = @{
     Confirm          = $false
 }
 if ($BatchSize -gt 0) { $parameters.BatchSize = $BatchSize }
-if ($DelayMs -gt 0) { $parameters.Delay = [TimeSpan]::FromMilliseconds($DelayMs) }
+if ($DelayMs -ge 0) { $parameters.Delay = [TimeSpan]::FromMilliseconds($DelayMs) }
 
 $hwmBefore = Get-StatusKb VmHWM
 $startedAt = [DateTime]::UtcNow
