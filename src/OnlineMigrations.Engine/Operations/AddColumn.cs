@@ -46,16 +46,19 @@ public sealed class AddColumn : Operation
     public override IEnumerable<BackfillAssignment> Backfill(OperationContext c) =>
         Up is null ? [] : [new BackfillAssignment(Table, Column.Name, $"({Up})", $"{c.Dialect.Column(Column.Name)} IS NULL AND ({Up}) IS NOT NULL")];
 
-    public override IEnumerable<RemainingCheck> Remaining(OperationContext c) =>
-        Up is null ? [] : [new RemainingCheck($"rows of {Table} whose new column {Column.Name} is still empty") { Table = Table, Predicate = $"{c.Dialect.Column(Column.Name)} IS NULL AND ({Up}) IS NOT NULL" }];
+    public override IEnumerable<RemainingCheck> Remaining(OperationContext c)
+    {
+        var col = c.Dialect.Column(Column.Name);
+        // A column that becomes NOT NULL at contract must have a value in every row first.
+        if (!Column.Nullable) yield return new RemainingCheck($"rows of {Table} whose {Column.Name} is still NULL (it becomes NOT NULL at contract)") { Table = Table, Predicate = $"{col} IS NULL" };
+        else if (Up is not null) yield return new RemainingCheck($"rows of {Table} whose new column {Column.Name} is still empty") { Table = Table, Predicate = $"{col} IS NULL AND ({Up}) IS NOT NULL" };
+    }
 
     public override IEnumerable<Step> Contract(OperationContext c)
     {
         if (Column.Nullable) yield break;
-        yield return new Step($"make {Table}.{Column.Name} NOT NULL", [c.Dialect.MakeNotNull(Table, Column.Name, Column.Type)])
-        {
-            OfflineReason = $"ALTER COLUMN ... NOT NULL on {Table}.{Column.Name} scans the table while holding a schema-modification lock",
-        };
+        var indexes = c.Catalog.Indexes(Table).Where(i => i.Covers(Column.Name)).ToList();
+        foreach (var step in FinalNotNull.Steps(c, Table, Column.Name, Column.Type, indexes)) yield return step;
     }
 
     public override IEnumerable<Step> Rollback(OperationContext c)

@@ -60,6 +60,7 @@ public sealed class AlterColumn : Operation
         if (c.Dialect.Provider == Provider.Sqlite && indexes.Any(i => i.UniqueConstraint))
             throw SqliteDialect.NotSupported($"{JsonPath}: changing {Table}.{Column}, which a UNIQUE constraint of the table covers", "SQLite cannot drop a column under a table constraint; use a unique index (addUniqueConstraint) instead of a UNIQUE constraint, or use SQL Server.");
         c.SetFact(this, "indexes", string.Join("\u001f", indexes.Select(i => i.Name)));
+        c.SetFact(this, "indexDefinitions", FinalNotNull.Save(indexes));
         // A UNIQUE constraint's index can only be removed by dropping the constraint.
         c.SetFact(this, "uniqueConstraints", string.Join("\u001f", indexes.Where(i => i.UniqueConstraint).Select(i => i.Name)));
         var collation = Type is null ? old.Collation : null;
@@ -85,8 +86,12 @@ public sealed class AlterColumn : Operation
         return [new BackfillAssignment(Table, c.ShadowName(Column), $"({Up})", c.Dialect.Differ(shadow, $"({Up})"))];
     }
 
-    public override IEnumerable<RemainingCheck> Remaining(OperationContext c) =>
-        [new RemainingCheck($"rows of {Table} whose new {Column} disagrees with \"up\"") { Table = Table, Predicate = c.Dialect.Differ(c.Dialect.Column(c.ShadowName(Column)), $"({Up})") }];
+    public override IEnumerable<RemainingCheck> Remaining(OperationContext c)
+    {
+        var shadow = c.Dialect.Column(c.ShadowName(Column));
+        yield return new RemainingCheck($"rows of {Table} whose new {Column} disagrees with \"up\"") { Table = Table, Predicate = c.Dialect.Differ(shadow, $"({Up})") };
+        if (Nullable == false) yield return new RemainingCheck($"rows of {Table} whose new {Column} is NULL (it becomes NOT NULL at contract)") { Table = Table, Predicate = $"{shadow} IS NULL" };
+    }
 
     public override IEnumerable<Step> Contract(OperationContext c)
     {
@@ -111,10 +116,8 @@ public sealed class AlterColumn : Operation
         }
         if (statements.Count > 0) yield return new Step($"swap the new {Table}.{Column} into place", statements);
         if (c.Fact(this, "nullable") == "false")
-            yield return new Step($"make {Table}.{Column} NOT NULL", [c.Dialect.MakeNotNull(Table, Column, c.Fact(this, "type")!)])
-            {
-                OfflineReason = $"ALTER COLUMN ... NOT NULL on {Table}.{Column} scans the table while holding a schema-modification lock",
-            };
+            foreach (var step in FinalNotNull.Steps(c, Table, Column, c.Fact(this, "type")!, FinalNotNull.Load(c.Fact(this, "indexDefinitions"))))
+                yield return step;
     }
 
     public override IEnumerable<Step> Rollback(OperationContext c)
