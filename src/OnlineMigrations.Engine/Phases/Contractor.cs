@@ -51,26 +51,7 @@ public sealed class Contractor(TargetDatabase target)
     public (MigrationState State, List<string> Notes) Run(Plan plan, bool allowOffline)
     {
         var m = plan.Migration;
-        var started = DateTime.UtcNow;
-        if (!plan.Resuming)
-        {
-            m.Plans.Steps[nameof(Phase.Contracting)] = plan.Steps.Select(SavedStep.From).ToList();
-            target.Session.InTransaction(() =>
-            {
-                target.Store.SavePlans(m.Id, m.Plans);
-                target.Store.SetPhase(m.Id, Phase.Contracting);
-                target.Store.Stamp(m.Id, "ContractStartedAt");
-            });
-            target.Journal(m.Id, Phase.Contracting, null, null, started, Outcomes.Started);
-        }
-        var notes = new StepRunner(target).Run(m.Id, Phase.Contracting, plan.Steps, allowOffline, $"Contracting {m.Id}");
-        target.Session.InTransaction(() =>
-        {
-            target.Store.SetPhase(m.Id, Phase.Completed);
-            target.Store.Stamp(m.Id, "CompletedAt");
-            target.Store.ClearBackfills(m.Id);
-        });
-        target.Journal(m.Id, Phase.Completed, null, null, started, Outcomes.Completed, notes.Count == 0 ? null : string.Join("\n", notes));
+        var notes = SavedPhase.Run(target, m, plan.Steps, plan.Resuming, Phase.Contracting, "ContractStartedAt", Phase.Completed, "CompletedAt", allowOffline, $"Contracting {m.Id}");
         return (target.Store.Migration(m.Id)!.ToState(), notes);
     }
 }

@@ -47,35 +47,19 @@ public sealed class ExpandRollback(TargetDatabase target)
     public MigrationState Run(Plan plan, bool force)
     {
         var m = plan.Migration;
-        var started = DateTime.UtcNow;
         if (!plan.Resuming)
         {
             var losses = Losses(m);
             if (losses.Count > 0 && !force)
             {
-                target.Journal(m.Id, m.Phase, "undo expand", null, started, Outcomes.Refused, string.Join("; ", losses));
+                target.Journal(m.Id, m.Phase, "undo expand", null, DateTime.UtcNow, Outcomes.Refused, string.Join("; ", losses));
                 throw new MigrationException(ErrorIds.RollbackRefused,
                     $"Undoing the expand of '{m.Id}' would lose data that new code wrote and that cannot be derived from the old shape: {string.Join("; ", losses)}.",
                     "Keep the migration (contract it when ready), or pass -Force to drop that data.") { MigrationId = m.Id };
             }
-            if (losses.Count > 0) target.Journal(m.Id, m.Phase, "undo expand", null, started, Outcomes.Overridden, string.Join("; ", losses), "-Force");
-            m.Plans.Steps[nameof(Phase.RollingBack)] = plan.Steps.Select(SavedStep.From).ToList();
-            target.Session.InTransaction(() =>
-            {
-                target.Store.SavePlans(m.Id, m.Plans);
-                target.Store.SetPhase(m.Id, Phase.RollingBack);
-                target.Store.Stamp(m.Id, "RollbackStartedAt");
-            });
-            target.Journal(m.Id, Phase.RollingBack, null, null, started, Outcomes.Started);
+            if (losses.Count > 0) target.Journal(m.Id, m.Phase, "undo expand", null, DateTime.UtcNow, Outcomes.Overridden, string.Join("; ", losses), "-Force");
         }
-        new StepRunner(target).Run(m.Id, Phase.RollingBack, plan.Steps, allowOffline: true, $"Undoing expand of {m.Id}");
-        target.Session.InTransaction(() =>
-        {
-            target.Store.SetPhase(m.Id, Phase.RolledBack);
-            target.Store.Stamp(m.Id, "RolledBackAt");
-            target.Store.ClearBackfills(m.Id);
-        });
-        target.Journal(m.Id, Phase.RolledBack, null, null, started, Outcomes.Completed);
+        SavedPhase.Run(target, m, plan.Steps, plan.Resuming, Phase.RollingBack, "RollbackStartedAt", Phase.RolledBack, "RolledBackAt", allowOffline: true, $"Undoing expand of {m.Id}");
         return target.Store.Migration(m.Id)!.ToState();
     }
 }
