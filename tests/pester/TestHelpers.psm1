@@ -134,9 +134,9 @@ DECLARE @schema sysname = @name, @sql nvarchar(max) = N'';
 SELECT @sql += N'ALTER TABLE ' + QUOTENAME(@schema) + N'.' + QUOTENAME(OBJECT_NAME(fk.parent_object_id)) + N' DROP CONSTRAINT ' + QUOTENAME(fk.name) + N';'
   FROM sys.foreign_keys fk WHERE fk.schema_id = SCHEMA_ID(@schema);
 SELECT @sql += N'DROP ' + CASE o.type WHEN 'U' THEN N'TABLE' WHEN 'V' THEN N'VIEW' WHEN 'P' THEN N'PROCEDURE'
-                        WHEN 'TR' THEN N'TRIGGER' WHEN 'SO' THEN N'SEQUENCE' ELSE N'FUNCTION' END
+                        WHEN 'TR' THEN N'TRIGGER' WHEN 'SO' THEN N'SEQUENCE' WHEN 'SN' THEN N'SYNONYM' ELSE N'FUNCTION' END
              + N' ' + QUOTENAME(@schema) + N'.' + QUOTENAME(o.name) + N';'
-  FROM sys.objects o WHERE o.schema_id = SCHEMA_ID(@schema) AND o.type IN ('V', 'P', 'FN', 'IF', 'TF', 'TR', 'SO') AND o.parent_object_id = 0;
+  FROM sys.objects o WHERE o.schema_id = SCHEMA_ID(@schema) AND o.type IN ('V', 'P', 'FN', 'IF', 'TF', 'TR', 'SO', 'SN') AND o.parent_object_id = 0;
 SELECT @sql += N'DROP TABLE ' + QUOTENAME(@schema) + N'.' + QUOTENAME(t.name) + N';'
   FROM sys.tables t WHERE t.schema_id = SCHEMA_ID(@schema);
 SELECT @sql += N'DROP TYPE ' + QUOTENAME(@schema) + N'.' + QUOTENAME(t.name) + N';'
