@@ -60,7 +60,9 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
         using var target = TargetDatabase.OpenForChanges(ChangeConnection(), Reporter, "Invoke-Migrate");
         var clock = Stopwatch.StartNew();
         long rows = 0;
-        foreach (var m in Select(target))
+        var chosen = Select(target);
+        if (chosen.Count == 0) WriteVerbose("No migration is expanded and waiting for its data: nothing to migrate.");
+        foreach (var m in chosen)
         {
             if (!ShouldProcess(m.Id, "Migrate data")) continue;
             MigrationProgress progress;
