@@ -72,4 +72,41 @@ public sealed class BackfillStopTests : IDisposable
         Assert.Equal(0L, done.Scalar<long>("SELECT COUNT(*) FROM t WHERE b IS NULL OR b <> a * 2"));
         Assert.Equal("Migrated", done.Scalar<string>("SELECT Phase FROM OnlineMigrations_Migration WHERE Id = '0001_b'"));
     }
+
+    /// <summary>Drops the backfill's connection after a number of batches, as a failover would.</summary>
+    private sealed class DropConnectionAfter(int batches, Func<System.Data.Common.DbConnection> connection) : IReporter
+    {
+        private int _seen;
+        public void Verbose(string message) { }
+        public void Warning(string message) { }
+        public void Progress(ProgressReport report) { if (++_seen == batches) connection().Close(); }
+        public bool Stopping => false;
+    }
+
+    [Fact]
+    public void A_lost_connection_resumes_from_the_checkpoint_and_the_pass_finishes()
+    {
+        using (var setup = Connector.Open(Options))
+        {
+            setup.Execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER NOT NULL)");
+            setup.Execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT i, i FROM n");
+        }
+        var migration = MigrationReader.FromStore("""{ "operations": [ { "addColumn": { "table": "t", "column": { "name": "b", "type": "INTEGER" }, "up": "[a] * 2" } } ] }""", "0001_b");
+        using (var target = TargetDatabase.OpenForChanges(Options, SilentReporter.Instance, "test"))
+        {
+            var expander = new Expander(target);
+            expander.Run(expander.Plan(migration, null, false), null, false);
+        }
+
+        TargetDatabase? running = null;
+        using (running = TargetDatabase.OpenForChanges(Options, new DropConnectionAfter(2, () => running!.Session.Connection), "test"))
+        {
+            var progress = new Backfiller(running, new MigrateOptions { BatchSize = 100, Delay = TimeSpan.Zero }).Run(running.Store.Migration("0001_b")!, System.Diagnostics.Stopwatch.StartNew(), 0);
+            Assert.True(progress.Complete);
+            Assert.Equal(2000, progress.RowsMigrated);
+            Assert.Contains(running.Store.Journal("0001_b", null), j => j.Outcome == Outcomes.Retried);
+        }
+        using var done = Connector.Open(Options);
+        Assert.Equal(0L, done.Scalar<long>("SELECT COUNT(*) FROM t WHERE b IS NULL OR b <> a * 2"));
+    }
 }

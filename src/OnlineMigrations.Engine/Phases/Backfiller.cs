@@ -224,15 +224,15 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
                 progress.Batches++;
                 transientFailures = 0;
             }
-            catch (Exception e) when ((d.IsTransientConnectionError(e) || d.IsRetryable(e)) && transientFailures < Math.Max(1, target.Options.MaxRetries))
+            catch (Exception e) when ((d.IsTransientConnectionError(e) || d.IsRetryable(e) || ConnectionLost(e)) && transientFailures < Math.Max(1, target.Options.MaxRetries))
             {
                 target.Session.Rollback();
                 transientFailures++;
                 var wait = StepRunner.Backoff(transientFailures);
                 target.Reporter.Verbose($"{id}: batch on {name} failed ({StepRunner.Short(e)}); resuming from the checkpoint in {wait.TotalMilliseconds:0} ms (attempt {transientFailures}).");
-                target.Journal(id, Phase.Migrating, $"backfill {name}", null, DateTime.UtcNow, Outcomes.Retried, e.Message);
                 Thread.Sleep(wait);
                 Reopen();
+                target.Journal(id, Phase.Migrating, $"backfill {name}", null, DateTime.UtcNow, Outcomes.Retried, e.Message);
                 var saved = target.Store.Backfills(id).First(c => c.Name == Names.StoreKey(name));
                 last = saved.LastKey is null ? null : KeyCodec.Decode(saved.LastKey);
                 continue;
@@ -299,6 +299,11 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
             $"{table}: {progress.RowsMigrated:N0} rows changed, {rate:N0} rows/s, about {Math.Min(walked, estimate):N0} of {estimate:N0} rows walked",
             (int)(share * 100), left));
     }
+
+    /// <summary>A database error that left the connection closed (a failover, a killed session, a network
+    /// drop) is a connection problem whatever its number: reconnect and resume from the checkpoint.</summary>
+    private bool ConnectionLost(Exception e) =>
+        e is System.Data.Common.DbException or InvalidOperationException && target.Session.Connection.State != System.Data.ConnectionState.Open;
 
     private void Reopen()
     {

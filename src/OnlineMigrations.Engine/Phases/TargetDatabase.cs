@@ -74,7 +74,7 @@ public sealed class TargetDatabase : IDisposable
         {
             Store.WriteJournal(id, phase?.ToString(), step, statement, started, DateTime.UtcNow - started, outcome, error, Login, reason);
         }
-        catch (System.Data.Common.DbException e)
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
         {
             Reporter.Warning($"Could not write to the journal: {e.Message}");
         }
@@ -82,8 +82,8 @@ public sealed class TargetDatabase : IDisposable
 
     public void Dispose()
     {
-        try { if (Lock is not null && Store.Exists()) Store.ClearHolder(); }
-        catch (System.Data.Common.DbException) { /* the next runner overwrites a stale holder row */ }
+        try { if (Lock is not null && Session.Connection.State == System.Data.ConnectionState.Open && Store.Exists()) Store.ClearHolder(); }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException) { /* the next runner overwrites a stale holder row */ }
         Lock?.Dispose();
         Session.Dispose();
     }
