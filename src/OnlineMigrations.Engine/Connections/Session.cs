@@ -45,6 +45,16 @@ public sealed class Session(DbConnection connection, Dialects.IDialect dialect, 
         public void Dispose() => undo();
     }
 
+    /// <summary>Opens the connection again after it was lost. SQL Server: the pool is cleared first, so a
+    /// dead physical connection (after a failover or a KILL) is never handed back.</summary>
+    public void Reconnect()
+    {
+        Transaction = null;
+        Connection.Close();
+        if (Connection is Microsoft.Data.SqlClient.SqlConnection sql) Microsoft.Data.SqlClient.SqlConnection.ClearPool(sql);
+        Connection.Open();
+    }
+
     public void Begin(IsolationLevel level = IsolationLevel.ReadCommitted)
     {
         if (Transaction is not null) throw new InvalidOperationException("A transaction is already open on this session.");

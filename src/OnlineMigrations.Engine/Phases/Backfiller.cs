@@ -224,7 +224,8 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
                 progress.Batches++;
                 transientFailures = 0;
             }
-            catch (Exception e) when ((d.IsTransientConnectionError(e) || d.IsRetryable(e) || ConnectionLost(e)) && transientFailures < Math.Max(1, target.Options.MaxRetries))
+            // At least ten attempts, backing off to 10 s each: enough to ride out a failover (typically under a minute).
+            catch (Exception e) when ((d.IsTransientConnectionError(e) || d.IsRetryable(e) || ConnectionLost(e)) && transientFailures < Math.Max(10, target.Options.MaxRetries))
             {
                 target.Session.Rollback();
                 transientFailures++;
@@ -309,7 +310,7 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
     {
         var connection = target.Session.Connection;
         if (connection.State == System.Data.ConnectionState.Open) return;
-        try { connection.Close(); connection.Open(); }
+        try { target.Session.Reconnect(); }
         catch (System.Data.Common.DbException e) { target.Reporter.Verbose($"Reconnecting failed: {e.Message}"); }
     }
 
