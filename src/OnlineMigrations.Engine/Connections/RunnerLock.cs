@@ -35,7 +35,13 @@ public sealed class RunnerLock : IDisposable
             try
             {
                 lockSession.CommandTimeout = (int)Math.Max(30, options.RunnerTimeout.TotalSeconds + 30);
-                var result = lockSession.Scalar<int>(acquire, new { resource, timeoutMs = (int)Math.Min(int.MaxValue, options.RunnerTimeout.TotalMilliseconds) });
+                // Try at once first, so a runner that has to wait says so before it waits (as on SQLite).
+                var result = lockSession.Scalar<int>(acquire, new { resource, timeoutMs = 0 });
+                if (result == -1 && options.RunnerTimeout > TimeSpan.Zero)
+                {
+                    reporter.Verbose($"Waiting for the runner lock on {session.Target}...");
+                    result = lockSession.Scalar<int>(acquire, new { resource, timeoutMs = (int)Math.Min(int.MaxValue, options.RunnerTimeout.TotalMilliseconds) });
+                }
                 if (result < 0) throw Busy(session, options, result == -1 ? "" : $" (sp_getapplock returned {result})");
                 return new RunnerLock(lockSession, null, resource);
             }
