@@ -145,6 +145,9 @@ public sealed class Session(DbConnection connection, Dialects.IDialect dialect, 
             p.ParameterName = name.StartsWith('@') ? name : "@" + name;
             p.Value = value ?? DBNull.Value;
             if (value is string s) { p.DbType = DbType.String; p.Size = s.Length <= 4000 ? 4000 : -1; }
+            // SqlClient sends an untyped DateTime as datetime (1/300 s): store timestamps (datetime2(3)) and
+            // datetime2 key values of a backfill checkpoint would come back rounded. datetime2 keeps them exact.
+            else if (value is DateTime && command is Microsoft.Data.SqlClient.SqlCommand) p.DbType = DbType.DateTime2;
             command.Parameters.Add(p);
         }
     }
