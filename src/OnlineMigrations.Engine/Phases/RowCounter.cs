@@ -45,7 +45,8 @@ public sealed class RowCounter(TargetDatabase target, int batchSize = 20_000)
 
     public long Count(QualifiedName table, string predicate, IEnumerable<KeyValuePair<string, object?>>? parameters = null)
     {
-        if (!target.Dialect.BatchedReads)
+        // A table without a usable key (a heap a createTable made, say) cannot be cut into key ranges: one count.
+        if (!target.Dialect.BatchedReads || target.Catalog.KeyColumns(table).Count == 0)
             return target.Session.Scalar<long>(target.Dialect.CountWhere(table, $"({predicate})"), parameters?.ToDictionary(p => p.Key, p => p.Value));
         var keys = Keys(table);
         long total = 0;
