@@ -18,7 +18,7 @@ BeforeAll {
         $shadow = Get-TestShadowColumn $Database 'Instances' 'MemoryMb'
         if (-not $shadow) { throw 'No shadow column MemoryMb__om_* in the catalog.' }
         $differ = if ($Database.Provider -eq 'Sqlite') { { param($a, $b) "$a IS NOT $b" } }
-                  else { { param($a, $b) "NOT ($a = $b OR ($a IS NULL AND $b IS NULL))" } }
+                  else { { param($a, $b) "EXISTS (SELECT $a EXCEPT SELECT $b)" } }   # NULL-safe: NOT (a = b OR both NULL) is UNKNOWN when one side is NULL
         [pscustomobject]@{
             Host   = [long](Invoke-Sql $Database "SELECT COUNT(*) AS n FROM $t WHERE $(& $differ '[Host]' '[ComputeHost]')").n
             Memory = [long](Invoke-Sql $Database "SELECT COUNT(*) AS n FROM $t WHERE $(& $differ "[$shadow]" 'CAST([MemoryMb] AS bigint)')").n
