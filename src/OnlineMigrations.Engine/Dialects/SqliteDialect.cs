@@ -125,8 +125,9 @@ public sealed class SqliteDialect : IDialect
                 case MirrorRule m:
                     var (from, to) = (Quote(m.From), Quote(m.To));
                     // New code wrote the new column: it wins. Otherwise old code wrote the old one.
-                    onInsert.Add($"UPDATE {t} SET {from} = {to} WHERE {thisRow} AND {to} IS NOT NULL AND {from} IS NOT {to};");
-                    onInsert.Add($"UPDATE {t} SET {to} = {from} WHERE {thisRow} AND {to} IS NULL AND {from} IS NOT NULL;");
+                    var unwritten = m.ToDefault is null ? $"{to} IS NULL" : $"({to} IS NULL OR {to} IS ({m.ToDefault}))";
+                    onInsert.Add($"UPDATE {t} SET {from} = {to} WHERE {thisRow} AND NOT {unwritten} AND {from} IS NOT {to};");
+                    onInsert.Add($"UPDATE {t} SET {to} = {from} WHERE {thisRow} AND {unwritten} AND {from} IS NOT NULL AND {to} IS NOT {from};");
                     onUpdate.Add($"UPDATE {t} SET {from} = {to} WHERE {thisRow} AND NEW.{to} IS NOT OLD.{to} AND {from} IS NOT {to} AND {notBackfill};");
                     onUpdate.Add($"UPDATE {t} SET {to} = {from} WHERE {thisRow} AND NEW.{to} IS OLD.{to} AND NEW.{from} IS NOT OLD.{from} AND {to} IS NOT {from};");
                     break;

@@ -66,8 +66,14 @@ public sealed class RenameColumn : Operation
         // A UNIQUE constraint's index can only be removed by dropping the constraint.
         c.SetFact(this, "uniqueConstraints", string.Join("\u001f", indexes.Where(i => i.UniqueConstraint).Select(i => i.Name)));
 
+        // The new column takes the old one's default only at contract (SQL Server): with a default during
+        // expand, a row old code inserts would carry the default in the new column, and the trigger could
+        // not tell it from a value new code wrote. SQLite cannot add a default later, so there the trigger
+        // treats the default as "not written" (MirrorRule.ToDefault).
+        if (from.Default is not null) c.SetFact(this, "default", from.Default);
+        var addDefaultNow = c.Dialect.Provider == Provider.Sqlite ? from.Default : null;
         yield return new Step($"add column {Table}.{To} (renamed from {From})",
-            [c.Dialect.AddColumn(Table, new ColumnDefinition(To, from.Type, Nullable: true, from.Default, Collation: from.Collation))]);
+            [c.Dialect.AddColumn(Table, new ColumnDefinition(To, from.Type, Nullable: true, addDefaultNow, Collation: from.Collation))]);
         foreach (var index in indexes)
             yield return c.Dialect.CreateIndex($"create index {InterimIndexName(c, index.Name)} on {Table}.{To} (for {index.Name})",
                 Renamed(index, InterimIndexName(c, index.Name)), c.Catalog.Capabilities, c.AllowOffline);
@@ -95,7 +101,8 @@ public sealed class RenameColumn : Operation
 
     private string TemporaryDefault(OperationContext c) => Names.Internal($"DF_{Table.Name}_{From}", "om_" + Names.ShortHash(c.Migration.Id));
 
-    public override IEnumerable<SyncRule> SyncRules(OperationContext c) => [new MirrorRule(Table, From, To)];
+    public override IEnumerable<SyncRule> SyncRules(OperationContext c) =>
+        [new MirrorRule(Table, From, To) { ToDefault = c.Dialect.Provider == Provider.Sqlite ? c.Fact(this, "default") : null }];
 
     public override IEnumerable<BackfillAssignment> Backfill(OperationContext c)
     {
@@ -121,7 +128,12 @@ public sealed class RenameColumn : Operation
             if (interim is not null)
                 statements.AddRange(c.Dialect.RenameIndex(Table, interim.Name, new IndexSpec(Table, name, interim.Columns, interim.Include, interim.Unique, interim.Filter)));
         }
-        if (c.Catalog.Column(Table, From) is not null) statements.AddRange(c.Dialect.DropColumn(Table, From));
+        if (c.Catalog.Column(Table, From) is not null)
+        {
+            statements.AddRange(c.Dialect.DropColumn(Table, From));
+            if (c.Fact(this, "default") is { } expression && c.Dialect.Provider == Provider.SqlServer)
+                statements.Add(c.Dialect.AddDefault(Table, To, Names.Internal($"DF_{Table.Name}_{To}", "om"), expression));
+        }
         if (statements.Count > 0) yield return new Step($"drop column {Table}.{From} and move its indexes to {To}", statements);
     }
 

@@ -24,7 +24,12 @@ public abstract record SyncRule(QualifiedName Table);
 public sealed record FillRule(QualifiedName Table, string Column, string Up) : SyncRule(Table);
 
 /// <summary>Keep <paramref name="From"/> and <paramref name="To"/> equal; a write to <paramref name="To"/> wins.</summary>
-public sealed record MirrorRule(QualifiedName Table, string From, string To) : SyncRule(Table);
+public sealed record MirrorRule(QualifiedName Table, string From, string To) : SyncRule(Table)
+{
+    /// <summary>The new column's default, where it has one during expand (SQLite): an inserted row whose
+    /// new column holds just that default was written by old code, and takes the old column's value.</summary>
+    public string? ToDefault { get; init; }
+}
 
 /// <summary>Keep <paramref name="Shadow"/> equal to <paramref name="Up"/> of the old column, and the old
 /// column equal to <paramref name="Down"/> of the shadow when a statement writes the shadow.</summary>
