@@ -52,6 +52,12 @@ public sealed class StateStore(Session session)
 
     public StoredMigration? Migration(string id) => session.Query(Sql.SelectMigration, new { id }, Read).FirstOrDefault();
 
+    /// <summary>The stored migration with this id, or an error that says it is not in this database's store.</summary>
+    public StoredMigration Require(string id) =>
+        (Exists() ? Migration(id) : null)
+        ?? throw new MigrationException(ErrorIds.MigrationNotFound, $"Migration '{id}' is not in the state store of {session.Target}.",
+            "Check the id with Get-MigrationState (with -Path, it lists the pending ones too); a migration enters the store when Invoke-Expand applies it.") { MigrationId = id };
+
     private static StoredMigration Read(DbDataReader r)
     {
         DateTime? At(int i) => r.IsDBNull(i) ? null : DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Utc);

@@ -57,7 +57,6 @@ public sealed class InvokeContractCommand : ChangeCmdlet
     {
         var all = target.Store.Migrations();
         if (Id is null) return all.Where(m => m.Phase is Phase.Expanded or Phase.Migrating or Phase.Migrated or Phase.Contracting).ToList();
-        return Id.Select(id => all.FirstOrDefault(x => string.Equals(x.Id, id, StringComparison.OrdinalIgnoreCase))
-            ?? throw new MigrationException(ErrorIds.MigrationNotFound, $"Migration '{id}' is not in the state store of {target.Session.Target}.", "Check the id with Get-MigrationState.") { MigrationId = id }).ToList();
+        return Id.Select(target.Store.Require).ToList();
     }
 }

@@ -95,8 +95,7 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
         if (Id is not null)
             foreach (var id in Id)
             {
-                var m = all.FirstOrDefault(x => string.Equals(x.Id, id, StringComparison.OrdinalIgnoreCase))
-                    ?? throw new MigrationException(ErrorIds.MigrationNotFound, $"Migration '{id}' is not in the state store of {target.Session.Target}.", "Expand it first (Invoke-Expand), or check the id with Get-MigrationState.") { MigrationId = id };
+                var m = target.Store.Require(id);
                 if (!Migratable.Contains(m.Phase))
                     throw new MigrationException(ErrorIds.WrongPhase, $"Migration '{id}' is {m.Phase}; data can be migrated only once it is Expanded (and until contract).", m.Phase is Phase.Expanding or Phase.Pending ? "Run Invoke-Expand first." : "Nothing to migrate.") { MigrationId = id };
             }

@@ -19,9 +19,7 @@ public sealed class RequestContractCommand : DatabaseCmdlet
         using var target = TargetDatabase.OpenForReading(Connection(), Reporter);
         foreach (var id in Id)
         {
-            var m = target.Store.Migration(id) is { } found && target.Store.Exists() ? found : null;
-            if (m is null)
-                throw new MigrationException(ErrorIds.MigrationNotFound, $"Migration '{id}' is not in the state store of {target.Session.Target}.", "Expand it first (Invoke-Expand), or check the id with Get-MigrationState.") { MigrationId = id };
+            var m = target.Store.Require(id);
             if (m.Phase is not (Phase.Expanded or Phase.Migrating or Phase.Migrated))
                 throw new MigrationException(ErrorIds.WrongPhase, $"Migration '{id}' is {m.Phase}; a contract can be requested only for an expanded migration that is not yet contracted.",
                     m.Phase is Phase.Pending or Phase.Expanding ? "Finish Invoke-Expand first." : "Nothing to request.") { MigrationId = id };

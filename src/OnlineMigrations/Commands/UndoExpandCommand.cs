@@ -26,8 +26,7 @@ public sealed class UndoExpandCommand : ChangeCmdlet
         // Later migrations first: an earlier expand may be what a later one builds on.
         foreach (var id in Id.OrderByDescending(i => i, Comparer<string>.Create(MigrationDefinition.CompareIds)))
         {
-            var m = (target.Store.Exists() ? target.Store.Migration(id) : null)
-                ?? throw new MigrationException(ErrorIds.MigrationNotFound, $"Migration '{id}' is not in the state store of {target.Session.Target}.", "Check the id with Get-MigrationState.") { MigrationId = id };
+            var m = target.Store.Require(id);
             var plan = rollback.MakePlan(m);
             if (whatIf)
             {
