@@ -143,12 +143,11 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
     internal const string PermissionQuery = "SELECT HAS_PERMS_BY_NAME(DB_NAME(), N'DATABASE', N'VIEW DEFINITION');";
 
     internal const string ModulesQuery = """
-        SELECT DISTINCT QUOTENAME(OBJECT_SCHEMA_NAME(d.referencing_id)) + N'.' + QUOTENAME(OBJECT_NAME(d.referencing_id)) AS name,
-               o.type_desc, CAST(ISNULL(m.is_schema_bound, 0) AS bit), d.referenced_minor_id
+        SELECT DISTINCT QUOTENAME(OBJECT_SCHEMA_NAME(d.referencing_id)) + N'.' + QUOTENAME(OBJECT_NAME(d.referencing_id)) AS name, o.type_desc
         FROM sys.sql_expression_dependencies AS d
         INNER JOIN sys.objects AS o ON o.object_id = d.referencing_id
-        LEFT JOIN sys.sql_modules AS m ON m.object_id = d.referencing_id
-        WHERE d.referenced_id = OBJECT_ID(@name) AND d.referencing_class = 1 AND d.referencing_minor_id = 0;
+        WHERE d.referenced_id = OBJECT_ID(@name) AND d.referencing_class = 1 AND d.referencing_minor_id = 0
+          AND o.type IN ('V', 'P', 'FN', 'IF', 'TF', 'TR'); -- modules; constraints and computed columns: ColumnObjectsQuery
         """;
 
     internal const string ReferencedColumnsQuery = """
@@ -200,8 +199,7 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
         var found = new List<string>();
         if (dropped.Index is not null) return found;
 
-        foreach (var (module, type, schemaBound, minor) in session.Query(ModulesQuery, new { name },
-                     r => (r.GetString(0), r.GetString(1), r.GetBoolean(2), r.GetInt32(3))))
+        foreach (var (module, type) in session.Query(ModulesQuery, new { name }, r => (r.GetString(0), r.GetString(1))))
         {
             if (IsIgnored(module, ignoreObjects)) continue;
             var what = $"{type.ToLowerInvariant().Replace('_', ' ')} {module}";
@@ -216,7 +214,6 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
             {
                 found.Add($"{what} (its references could not be resolved: {e.Message.Split('\n')[0]}; check it by hand)");
             }
-            _ = schemaBound; _ = minor;
         }
         var objects = dropped.Column is null
             ? session.Query(TableObjectsQuery, new { name }, r => r.GetString(0))
