@@ -70,3 +70,20 @@ public sealed class ThrottleTests
         else Assert.Contains(expected, reason);
     }
 }
+
+public sealed class KeyParameterTests
+{
+    [Fact]
+    public void Varchar_key_values_are_bound_as_varchar_and_others_as_they_are()
+    {
+        var parameters = new Dictionary<string, object?>();
+        OnlineMigrations.Engine.Phases.KeyParameters.FromFlags(true, false, false).Add(parameters, "lo", ["a-c", "ab", 7L]);
+        using var session = new OnlineMigrations.Engine.Connections.Session(new Microsoft.Data.SqlClient.SqlConnection(), new OnlineMigrations.Engine.Dialects.SqlServerDialect(), "test");
+        using var command = session.Command("SELECT 1", parameters);
+        var bound = command.Parameters.Cast<System.Data.Common.DbParameter>().ToDictionary(p => p.ParameterName);
+        Assert.Equal(System.Data.DbType.AnsiString, bound["@lo_0"].DbType);
+        Assert.Equal("a-c", bound["@lo_0"].Value);
+        Assert.Equal(System.Data.DbType.String, bound["@lo_1"].DbType);
+        Assert.Equal(7L, bound["@lo_2"].Value);
+    }
+}

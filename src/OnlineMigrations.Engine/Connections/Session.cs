@@ -145,6 +145,7 @@ public sealed class Session(DbConnection connection, Dialects.IDialect dialect, 
             p.ParameterName = name.StartsWith('@') ? name : "@" + name;
             p.Value = value ?? DBNull.Value;
             if (value is string s) { p.DbType = DbType.String; p.Size = s.Length <= 4000 ? 4000 : -1; }
+            else if (value is AnsiText a) { p.Value = a.Text; p.DbType = DbType.AnsiString; p.Size = a.Text.Length <= 8000 ? 8000 : -1; }
             // SqlClient sends an untyped DateTime as datetime (1/300 s): store timestamps (datetime2(3)) and
             // datetime2 key values of a backfill checkpoint would come back rounded. datetime2 keeps them exact.
             else if (value is DateTime && command is Microsoft.Data.SqlClient.SqlCommand) p.DbType = DbType.DateTime2;
@@ -158,3 +159,6 @@ public sealed class Session(DbConnection connection, Dialects.IDialect dialect, 
         Connection.Dispose();
     }
 }
+
+/// <summary>A string value to be bound as varchar rather than nvarchar (see KeyParameters).</summary>
+public sealed record AnsiText(string Text);

@@ -179,6 +179,7 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
             set.Add((w.VersionColumn, $"CASE WHEN {olderPredicate} THEN @version ELSE {d.Column(w.VersionColumn)} END"));
         }
         var where = string.Join(" OR ", needed.Select(n => $"({n})"));
+        var bind = KeyParameters.For(target, w.Table, w.Keys);
         var batch = options.BatchSize ?? FirstBatch;
         var rowsTable = cp.RowsDone;
         // For progress: rows walked in this run against the table's size (walked ranges hold at most a batch each).
@@ -199,8 +200,8 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
                 target.Session.Begin();
                 foreach (var s in d.BeginBackfillSession()) target.Session.Execute(s);
                 var p = new Dictionary<string, object?> { ["@n"] = batch };
-                foreach (var kv in KeyCodec.Parameters("hi", upper)) p[kv.Key] = kv.Value;
-                if (last is not null) foreach (var kv in KeyCodec.Parameters("lo", last)) p[kv.Key] = kv.Value;
+                bind.Add(p, "hi", upper);
+                if (last is not null) bind.Add(p, "lo", last);
                 var end = target.Session.Row(d.BatchEnd(w.Table, w.Keys, last is not null), p);
                 if (end is null)
                 {
@@ -211,8 +212,8 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
                     return true;
                 }
                 var u = new Dictionary<string, object?>(versionParameters);
-                foreach (var kv in KeyCodec.Parameters("end", end)) u[kv.Key] = kv.Value;
-                if (last is not null) foreach (var kv in KeyCodec.Parameters("lo", last)) u[kv.Key] = kv.Value;
+                bind.Add(u, "end", end);
+                if (last is not null) bind.Add(u, "lo", last);
                 var affected = set.Count == 0 ? 0 : target.Session.Execute(d.UpdateRange(w.Table, w.Keys, last is not null, set, where), u);
                 target.Store.CheckpointBackfill(id, name, KeyCodec.Encode(end), affected);
                 foreach (var s in d.EndBackfillBatch()) target.Session.Execute(s);

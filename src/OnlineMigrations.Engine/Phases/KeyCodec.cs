@@ -37,8 +37,4 @@ public static class KeyCodec
             _ => p[1],
         })).ToArray();
     }
-
-    /// <summary>Parameters @{prefix}_0.. for a key.</summary>
-    public static IEnumerable<KeyValuePair<string, object?>> Parameters(string prefix, object?[] key) =>
-        key.Select((v, i) => new KeyValuePair<string, object?>($"@{prefix}_{i}", v));
 }

@@ -21,12 +21,13 @@ public sealed class RowCounter(TargetDatabase target, int batchSize = 20_000)
         var d = target.Dialect;
         var max = target.Session.Row(d.MaxKey(table, keys));
         if (max is null) return;
+        var bind = KeyParameters.For(target, table, keys);
         object?[]? lo = null;
         while (true)
         {
             var p = new Dictionary<string, object?> { ["@n"] = batchSize };
-            foreach (var kv in KeyCodec.Parameters("hi", max)) p[kv.Key] = kv.Value;
-            if (lo is not null) foreach (var kv in KeyCodec.Parameters("lo", lo)) p[kv.Key] = kv.Value;
+            bind.Add(p, "hi", max);
+            if (lo is not null) bind.Add(p, "lo", lo);
             var end = target.Session.Row(d.BatchEnd(table, keys, lo is not null), p);
             if (end is null) return;
             onRange(lo, end);
@@ -34,11 +35,11 @@ public sealed class RowCounter(TargetDatabase target, int batchSize = 20_000)
         }
     }
 
-    private static Dictionary<string, object?> RangeParameters(object?[]? lo, object?[] end, IEnumerable<KeyValuePair<string, object?>>? extra)
+    private static Dictionary<string, object?> RangeParameters(KeyParameters bind, object?[]? lo, object?[] end, IEnumerable<KeyValuePair<string, object?>>? extra)
     {
         var p = new Dictionary<string, object?>();
-        foreach (var kv in KeyCodec.Parameters("end", end)) p[kv.Key] = kv.Value;
-        if (lo is not null) foreach (var kv in KeyCodec.Parameters("lo", lo)) p[kv.Key] = kv.Value;
+        bind.Add(p, "end", end);
+        if (lo is not null) bind.Add(p, "lo", lo);
         if (extra is not null) foreach (var kv in extra) p[kv.Key] = kv.Value;
         return p;
     }
@@ -49,10 +50,11 @@ public sealed class RowCounter(TargetDatabase target, int batchSize = 20_000)
         if (!target.Dialect.BatchedReads || target.Catalog.KeyColumns(table).Count == 0)
             return target.Session.Scalar<long>(target.Dialect.CountWhere(table, $"({predicate})"), parameters?.ToDictionary(p => p.Key, p => p.Value));
         var keys = Keys(table);
+        var bind = KeyParameters.For(target, table, keys);
         long total = 0;
         var extra = parameters?.ToList();
         Walk(table, keys, (lo, end) =>
-            total += target.Session.Scalar<long>(target.Dialect.CountRange(table, keys, lo is not null, predicate), RangeParameters(lo, end, extra)));
+            total += target.Session.Scalar<long>(target.Dialect.CountRange(table, keys, lo is not null, predicate), RangeParameters(bind, lo, end, extra)));
         return total;
     }
 
@@ -68,9 +70,10 @@ public sealed class RowCounter(TargetDatabase target, int batchSize = 20_000)
             return result;
         }
         var keys = Keys(table);
+        var bind = KeyParameters.For(target, table, keys);
         Walk(table, keys, (lo, end) =>
         {
-            foreach (var (version, count) in target.Session.Query(target.Dialect.VersionHistogramRange(table, keys, lo is not null, column), RangeParameters(lo, end, null),
+            foreach (var (version, count) in target.Session.Query(target.Dialect.VersionHistogramRange(table, keys, lo is not null, column), RangeParameters(bind, lo, end, null),
                          r => (r.IsDBNull(0) ? NullVersion : r.GetValue(0).ToString()!, Convert.ToInt64(r.GetValue(1), System.Globalization.CultureInfo.InvariantCulture))))
                 result[version] = result.GetValueOrDefault(version) + count;
         });
