@@ -25,7 +25,7 @@ The client id of a user-assigned managed identity (with -Authentication ManagedI
 The SQL Server schema that holds the state store (migration state, journal, checkpoints, runner lock holder, client fleet, the [Heartbeat] procedure and the [ContractRequests] view). The default is OnlineMigrations. Every command and every application of one database must use the same schema. On SQLite the store is the set of tables prefixed OnlineMigrations_ and this parameter is ignored.
 '@
         LockTimeout      = @'
-The SQL lock timeout of each DDL statement (SET LOCK_TIMEOUT), default 2 seconds. A schema-modification lock that waits blocks every query queued behind it, so the tool never waits long: a statement that times out (error 1222) or is chosen as a deadlock victim (1205) rolls its step back and is retried with jittered exponential backoff, up to -MaxRetries times, each retry journaled.
+The SQL lock timeout of each DDL statement (SET LOCK_TIMEOUT), default 2 seconds. A schema-modification lock that waits blocks every query queued behind it, so the tool never waits long: a statement that times out (error 1222) or is chosen as a deadlock victim (1205) rolls its step back and is retried with jittered exponential backoff, up to -MaxRetries times, each retry journaled. On SQLite it bounds the wait for the database's write lock (the busy timeout, in whole seconds, at least one).
 '@
         RunnerTimeout    = @'
 How long to wait for another runner that holds the database's runner lock (one runner at a time per database). The default, 0, fails at once with an error that names the holder (host, process, login and since when). A pipeline that may overlap a scheduled runbook can give, for example, -RunnerTimeout 00:10:00.
