@@ -192,7 +192,8 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         {
             var stop = StopReason(progress, clock, rowsBefore);
             if (stop is not null) { progress.StoppedBecause = stop; return false; }
-            if (lastThrottle.Elapsed > TimeSpan.FromSeconds(1)) { Throttle(id); lastThrottle.Restart(); }
+            // Once a second: is the runner lock still ours (its connection may have died), and is the server keeping up?
+            if (lastThrottle.Elapsed > TimeSpan.FromSeconds(1)) { target.Lock?.EnsureHeld(); Throttle(id); lastThrottle.Restart(); }
 
             var watch = Stopwatch.StartNew();
             try
