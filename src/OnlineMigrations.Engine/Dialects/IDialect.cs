@@ -81,9 +81,10 @@ public interface IDialect
     bool BatchedReads { get; }
     /// <summary>A cheap estimate of the table's row count (for progress), where the provider keeps one.</summary>
     string EstimateRows(QualifiedName table);
-    string VersionHistogram(QualifiedName table, string versionColumn);
+    /// <summary>Rows per object version; with <paramref name="counting"/>, a third column counts those where it holds.</summary>
+    string VersionHistogram(QualifiedName table, string versionColumn, string? counting = null);
     /// <summary>Counts rows per object version in the key range (as <see cref="CountRange"/>).</summary>
-    string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn);
+    string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn, string? counting = null);
     /// <summary>Statements at the start of each backfill batch's transaction that mark its writes, so sync
     /// triggers skip their reverse direction.</summary>
     IReadOnlyList<string> BeginBackfillSession();

@@ -41,11 +41,16 @@ internal sealed class KeysetStatements(Func<string, string> quote, Func<Qualifie
     public string CountWhere(QualifiedName t, string where) => $"SELECT {count} FROM {table(t)} WHERE {where}{end}";
     public string CountRows(QualifiedName t) => $"SELECT {count} FROM {table(t)}{end}";
 
-    public string VersionHistogram(QualifiedName t, string column) =>
-        $"SELECT {quote(column)}, {count} FROM {table(t)} GROUP BY {quote(column)}{end}";
+    // With a predicate, a third column counts the rows of each version where it holds: one scan gives
+    // both the object-version histogram and the rows still to migrate.
+    private string Counting(string? predicate) =>
+        predicate is null ? "" : $", {count.Replace("(*)", "", StringComparison.Ordinal)}(CASE WHEN ({predicate}) THEN 1 END)";
 
-    public string VersionHistogramRange(QualifiedName t, IReadOnlyList<string> keys, bool hasLower, string column) =>
-        $"SELECT {quote(column)}, {count} FROM {table(t)} WHERE {Range(Keys(keys), hasLower)} GROUP BY {quote(column)}{end}";
+    public string VersionHistogram(QualifiedName t, string column, string? counting = null) =>
+        $"SELECT {quote(column)}, {count}{Counting(counting)} FROM {table(t)} GROUP BY {quote(column)}{end}";
+
+    public string VersionHistogramRange(QualifiedName t, IReadOnlyList<string> keys, bool hasLower, string column, string? counting = null) =>
+        $"SELECT {quote(column)}, {count}{Counting(counting)} FROM {table(t)} WHERE {Range(Keys(keys), hasLower)} GROUP BY {quote(column)}{end}";
 
     public string VersionOlder(string column, IReadOnlyList<string> olderVersions) =>
         olderVersions.Count == 0

@@ -245,9 +245,9 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     public string CountRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string where) => _keyset.CountRange(table, keys, hasLower, where);
     public string CountWhere(QualifiedName table, string where) => _keyset.CountWhere(table, where);
     public string CountRows(QualifiedName table) => _keyset.CountRows(table);
-    public string VersionHistogram(QualifiedName table, string versionColumn) => _keyset.VersionHistogram(table, versionColumn);
-    public string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn) =>
-        _keyset.VersionHistogramRange(table, keys, hasLower, versionColumn);
+    public string VersionHistogram(QualifiedName table, string versionColumn, string? counting = null) => _keyset.VersionHistogram(table, versionColumn, counting);
+    public string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn, string? counting = null) =>
+        _keyset.VersionHistogramRange(table, keys, hasLower, versionColumn, counting);
     public bool BatchedReads => true;
 
     // The storage engine's row count of the heap or clustered index: no scan, good enough for progress.

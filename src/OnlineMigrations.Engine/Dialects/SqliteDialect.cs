@@ -161,9 +161,9 @@ public sealed class SqliteDialect : IDialect
     public string CountRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string where) => _keyset.CountRange(table, keys, hasLower, where);
     public string CountWhere(QualifiedName table, string where) => _keyset.CountWhere(table, where);
     public string CountRows(QualifiedName table) => _keyset.CountRows(table);
-    public string VersionHistogram(QualifiedName table, string versionColumn) => _keyset.VersionHistogram(table, versionColumn);
-    public string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn) =>
-        _keyset.VersionHistogramRange(table, keys, hasLower, versionColumn);
+    public string VersionHistogram(QualifiedName table, string versionColumn, string? counting = null) => _keyset.VersionHistogram(table, versionColumn, counting);
+    public string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn, string? counting = null) =>
+        _keyset.VersionHistogramRange(table, keys, hasLower, versionColumn, counting);
     // WAL: a reader holds no lock that blocks a writer, however long it reads.
     public bool BatchedReads => false;
     public string EstimateRows(QualifiedName table) => CountRows(table);

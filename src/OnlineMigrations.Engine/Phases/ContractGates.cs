@@ -69,13 +69,13 @@ public sealed class ContractGates(TargetDatabase target)
             yield return new GateCheck(Gates.ObjectVersion, true, $"no tracked table is touched; nothing carries a version to check against {version}");
             yield break;
         }
-        var counter = new RowCounter(target);
         var old = new List<string>();
         long total = 0;
-        foreach (var (table, column) in tracked)
+        foreach (var (table, _) in tracked)
         {
-            if (target.Catalog.Column(table, column) is null) continue;
-            foreach (var (v, n) in counter.Histogram(table, column).OrderBy(x => x.Key, StringComparer.Ordinal))
+            // Read in the same scan as DataMigrated's count.
+            if (!remaining.Versions.TryGetValue(table, out var histogram)) continue;
+            foreach (var (v, n) in histogram.OrderBy(x => x.Key, StringComparer.Ordinal))
             {
                 if (v != RowCounter.NullVersion && !version.IsNewerThan(v)) continue;
                 old.Add($"{table}: {n:N0} row(s) at {(v == RowCounter.NullVersion ? "NULL" : v)}");

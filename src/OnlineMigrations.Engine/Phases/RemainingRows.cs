@@ -9,15 +9,18 @@ namespace OnlineMigrations.Engine.Phases;
 /// catch counts once.</summary>
 public sealed class RemainingRows(TargetDatabase target)
 {
-    public sealed record Result(long Total, List<string> Details, List<string> NotVerifiable);
+    /// <param name="Versions">rows per object version of each tracked table the migration touches, read in the same scan</param>
+    public sealed record Result(long Total, List<string> Details, List<string> NotVerifiable, Dictionary<QualifiedName, Dictionary<string, long>> Versions);
 
+    /// <param name="includeVersions">count rows with an older object version as rows still to migrate (Invoke-Migrate's
+    /// verification); the gates count them apart, under ObjectVersion</param>
     public Result Count(MigrationDefinition definition, OperationContext context, IEnumerable<StoredMigration> all, bool includeVersions = true)
     {
-        var d = target.Dialect;
         var counter = new RowCounter(target);
         long total = 0;
         var details = new List<string>();
         var notVerifiable = new List<string>();
+        var versions = new Dictionary<QualifiedName, Dictionary<string, long>>();
         var checks = definition.Operations.SelectMany(o => o.Remaining(context)).ToList();
         foreach (var check in checks)
         {
@@ -30,35 +33,46 @@ public sealed class RemainingRows(TargetDatabase target)
             }
         }
 
-        // Per table, one batched walk counts the rows any check still catches.
+        // Per table, one scan (in key batches where reads must be short) counts the rows any check still
+        // catches; on a tracked table the same scan reads the object-version histogram.
         var perTable = checks.Where(c => c.Table is not null && c.Predicate is not null)
             .GroupBy(c => c.Table!).ToDictionary(g => g.Key, g => g.Select(c => (c.Description, c.Predicate!)).ToList());
-        if (includeVersions && definition.Version is { } version)
-        {
-            foreach (var (table, column) in ObjectVersions.TouchedBy(definition, ObjectVersions.Tracked(all)))
-            {
-                if (target.Catalog.Column(table, column) is null) continue;
-                var seen = counter.Histogram(table, column).Keys.Where(v => v != RowCounter.NullVersion);
-                var older = ObjectVersions.Older(version, seen);
-                // Older versions are written into the predicate as literals: the list is small, and each
-                // check is counted on its own when the total is not zero.
-                var predicate = d.VersionOlder(column, older.Select(d.Literal).ToList());
-                if (!perTable.TryGetValue(table, out var list)) perTable[table] = list = [];
-                list.Add(($"rows with an object version older than {version}", predicate));
-            }
-        }
-        foreach (var (table, list) in perTable)
+        var tracked = definition.Version is null ? []
+            : ObjectVersions.TouchedBy(definition, ObjectVersions.Tracked(all)).Where(t => target.Catalog.Column(t.Table, t.Column) is not null)
+                .ToDictionary(t => t.Table, t => t.Column);
+        foreach (var table in perTable.Keys.Union(tracked.Keys))
         {
             if (!target.Catalog.TableExists(table)) continue;
-            var n = counter.Count(table, string.Join(" OR ", list.Select(x => $"({x.Item2})")));
-            total += n;
-            if (n == 0) continue;
+            var list = perTable.GetValueOrDefault(table) ?? [];
+            var any = list.Count == 0 ? null : string.Join(" OR ", list.Select(x => $"({x.Item2})"));
+            long checkRows, olderRows = 0;
+            if (tracked.TryGetValue(table, out var column))
+            {
+                var histogram = counter.Histogram(table, column, any);
+                versions[table] = histogram.ToDictionary(x => x.Key, x => x.Value.Rows, StringComparer.Ordinal);
+                checkRows = histogram.Values.Sum(x => x.Matching);
+                if (includeVersions)
+                {
+                    // A row of an older version counts once, whether or not a check also catches it.
+                    var older = histogram.Where(x => x.Key == RowCounter.NullVersion || definition.Version!.IsNewerThan(x.Key)).ToList();
+                    olderRows = older.Sum(x => x.Value.Rows);
+                    total += olderRows + histogram.Except(older).Sum(x => x.Value.Matching);
+                    if (olderRows > 0) details.Add($"{olderRows:N0} rows with an object version older than {definition.Version}");
+                }
+                else total += checkRows;
+            }
+            else
+            {
+                checkRows = any is null ? 0 : counter.Count(table, any);
+                total += checkRows;
+            }
+            if (checkRows == 0) continue;
             foreach (var (description, predicate) in list)
             {
-                var m = list.Count == 1 ? n : counter.Count(table, predicate);
+                var m = list.Count == 1 ? checkRows : counter.Count(table, predicate);
                 if (m > 0) details.Add($"{m:N0} {description}");
             }
         }
-        return new Result(total, details, notVerifiable);
+        return new Result(total, details, notVerifiable, versions);
     }
 }

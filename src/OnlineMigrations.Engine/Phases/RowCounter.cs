@@ -58,25 +58,31 @@ public sealed class RowCounter(TargetDatabase target, int batchSize = 20_000)
         return total;
     }
 
-    /// <summary>Rows per object version (null key for NULL), counted in batches.</summary>
-    public Dictionary<string, long> Histogram(QualifiedName table, string column)
+    /// <summary>Rows per object version (<see cref="NullVersion"/> for NULL), counted in batches.</summary>
+    public Dictionary<string, long> Histogram(QualifiedName table, string column) =>
+        Histogram(table, column, null).ToDictionary(x => x.Key, x => x.Value.Rows, StringComparer.Ordinal);
+
+    /// <summary>Rows per object version and, of those, how many <paramref name="counting"/> holds for — one scan for both.</summary>
+    public Dictionary<string, (long Rows, long Matching)> Histogram(QualifiedName table, string column, string? counting)
     {
-        var result = new Dictionary<string, long>(StringComparer.Ordinal);
-        if (!target.Dialect.BatchedReads)
+        var result = new Dictionary<string, (long Rows, long Matching)>(StringComparer.Ordinal);
+        void Add(System.Data.Common.DbDataReader r)
         {
-            foreach (var (version, count) in target.Session.Query(target.Dialect.VersionHistogram(table, column), null,
-                         r => (r.IsDBNull(0) ? NullVersion : r.GetValue(0).ToString()!, Convert.ToInt64(r.GetValue(1), System.Globalization.CultureInfo.InvariantCulture))))
-                result[version] = count;
+            var version = r.IsDBNull(0) ? NullVersion : r.GetValue(0).ToString()!;
+            var rows = Convert.ToInt64(r.GetValue(1), System.Globalization.CultureInfo.InvariantCulture);
+            var matching = counting is null ? 0 : Convert.ToInt64(r.GetValue(2), System.Globalization.CultureInfo.InvariantCulture);
+            var (r0, m0) = result.GetValueOrDefault(version);
+            result[version] = (r0 + rows, m0 + matching);
+        }
+        if (!target.Dialect.BatchedReads || target.Catalog.KeyColumns(table).Count == 0)
+        {
+            target.Session.Query(target.Dialect.VersionHistogram(table, column, counting), null, r => { Add(r); return 0; });
             return result;
         }
         var keys = Keys(table);
         var bind = KeyParameters.For(target, table, keys);
         Walk(table, keys, (lo, end) =>
-        {
-            foreach (var (version, count) in target.Session.Query(target.Dialect.VersionHistogramRange(table, keys, lo is not null, column), RangeParameters(bind, lo, end, null),
-                         r => (r.IsDBNull(0) ? NullVersion : r.GetValue(0).ToString()!, Convert.ToInt64(r.GetValue(1), System.Globalization.CultureInfo.InvariantCulture))))
-                result[version] = result.GetValueOrDefault(version) + count;
-        });
+            target.Session.Query(target.Dialect.VersionHistogramRange(table, keys, lo is not null, column, counting), RangeParameters(bind, lo, end, null), r => { Add(r); return 0; }));
         return result;
     }
 

@@ -284,6 +284,9 @@ public sealed class SqlServerDialectTSqlTests
         Check(D.CountRows(t), marker);
         Check(D.VersionHistogram(t, name), marker);
         Check(D.VersionHistogramRange(t, keys, hasLower, name), marker);
+        Check(D.VersionHistogram(t, name, where), marker);
+        Check(D.VersionHistogramRange(t, keys, hasLower, name, where), marker);
+        Assert.Contains("COUNT_BIG(CASE WHEN (", D.VersionHistogram(t, name, where));
 
         for (var i = 0; i < keyCount; i++)
         {
