@@ -31,20 +31,24 @@ public sealed class BackfillStopTests : IDisposable
         public bool Stopping => _seen >= batches;
     }
 
-    [Fact]
-    public void A_stopped_backfill_keeps_every_committed_batch_and_the_next_run_finishes_it()
+    /// <summary>A table t(id, a) of <paramref name="rows"/> rows, with migration 0001_b (b = a * 2) expanded.</summary>
+    private void ExpandAddColumn(int rows)
     {
         using (var setup = Connector.Open(Options))
         {
             setup.Execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER NOT NULL)");
-            setup.Execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) INSERT INTO t SELECT i, i FROM n");
+            setup.Execute($"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) INSERT INTO t SELECT i, i FROM n");
         }
         var migration = MigrationReader.FromStore("""{ "operations": [ { "addColumn": { "table": "t", "column": { "name": "b", "type": "INTEGER" }, "up": "[a] * 2" } } ] }""", "0001_b");
-        using (var target = TargetDatabase.OpenForChanges(Options, SilentReporter.Instance, "test"))
-        {
-            var expander = new Expander(target);
-            expander.Run(expander.Plan(migration, null, false), null, false);
-        }
+        using var target = TargetDatabase.OpenForChanges(Options, SilentReporter.Instance, "test");
+        var expander = new Expander(target);
+        expander.Run(expander.Plan(migration, null, false), null, false);
+    }
+
+    [Fact]
+    public void A_stopped_backfill_keeps_every_committed_batch_and_the_next_run_finishes_it()
+    {
+        ExpandAddColumn(rows: 5000);
 
         MigrationProgress first;
         using (var target = TargetDatabase.OpenForChanges(Options, new CtrlCAfter(3), "test"))
@@ -86,17 +90,7 @@ public sealed class BackfillStopTests : IDisposable
     [Fact]
     public void A_lost_connection_resumes_from_the_checkpoint_and_the_pass_finishes()
     {
-        using (var setup = Connector.Open(Options))
-        {
-            setup.Execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER NOT NULL)");
-            setup.Execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT i, i FROM n");
-        }
-        var migration = MigrationReader.FromStore("""{ "operations": [ { "addColumn": { "table": "t", "column": { "name": "b", "type": "INTEGER" }, "up": "[a] * 2" } } ] }""", "0001_b");
-        using (var target = TargetDatabase.OpenForChanges(Options, SilentReporter.Instance, "test"))
-        {
-            var expander = new Expander(target);
-            expander.Run(expander.Plan(migration, null, false), null, false);
-        }
+        ExpandAddColumn(rows: 2000);
 
         TargetDatabase? running = null;
         using (running = TargetDatabase.OpenForChanges(Options, new DropConnectionAfter(2, () => running!.Session.Connection), "test"))
