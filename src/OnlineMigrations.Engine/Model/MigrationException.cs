@@ -47,7 +47,6 @@ public static class ErrorIds
     public static readonly ErrorId PermissionDenied = new("PermissionDenied", ErrorKind.PermissionDenied);
     public static readonly ErrorId RunnerBusy = new("RunnerBusy", ErrorKind.ResourceBusy);
     public static readonly ErrorId RunnerLockLost = new("RunnerLockLost", ErrorKind.ResourceBusy);
-    public static readonly ErrorId MigrationDrift = new("MigrationDrift", ErrorKind.InvalidData);
     public static readonly ErrorId WrongPhase = new("WrongPhase", ErrorKind.InvalidOperation);
     public static readonly ErrorId ContractRefused = new("ContractRefused", ErrorKind.InvalidOperation);
     public static readonly ErrorId RollbackRefused = new("RollbackRefused", ErrorKind.InvalidOperation);
