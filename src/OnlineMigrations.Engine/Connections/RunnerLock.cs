@@ -36,7 +36,9 @@ public sealed class RunnerLock : IDisposable
             {
                 lockSession.CommandTimeout = (int)Math.Max(30, options.RunnerTimeout.TotalSeconds + 30);
                 // Try at once first, so a runner that has to wait says so before it waits (as on SQLite).
-                var result = lockSession.Scalar<int>(acquire, new { resource, timeoutMs = 0 });
+                // 1 ms rather than 0: sp_getapplock documents -1 for a timeout, and some T-SQL engines
+                // answer a zero timeout under contention with -999 (call error) instead.
+                var result = lockSession.Scalar<int>(acquire, new { resource, timeoutMs = 1 });
                 if (result == -1 && options.RunnerTimeout > TimeSpan.Zero)
                 {
                     reporter.Verbose($"Waiting for the runner lock on {session.Target}...");

@@ -59,12 +59,15 @@ public sealed class SqlServerStoreSql(string schema) : StoreSql
             """,
             $"""
             IF OBJECT_ID(N'{Esc(T("Journal"))}', N'U') IS NULL
-            CREATE TABLE {T("Journal")} (
-                Id bigint IDENTITY(1, 1) NOT NULL CONSTRAINT [PK_Journal] PRIMARY KEY,
-                MigrationId nvarchar(200) NULL, Phase varchar(16) NULL, Step nvarchar(1000) NULL, Statement nvarchar(max) NULL,
-                StartedAt datetime2(3) NOT NULL, DurationMs bigint NOT NULL, Outcome varchar(16) NOT NULL, Error nvarchar(max) NULL,
-                Login nvarchar(256) NULL, Host nvarchar(256) NULL, ProcessId int NULL, Reason nvarchar(max) NULL,
-                INDEX [IX_Journal_Migration] (MigrationId, Id));
+            BEGIN
+                CREATE TABLE {T("Journal")} (
+                    Id bigint IDENTITY(1, 1) NOT NULL CONSTRAINT [PK_Journal] PRIMARY KEY,
+                    MigrationId nvarchar(200) NULL, Phase varchar(16) NULL, Step nvarchar(1000) NULL, Statement nvarchar(max) NULL,
+                    StartedAt datetime2(3) NOT NULL, DurationMs bigint NOT NULL, Outcome varchar(16) NOT NULL, Error nvarchar(max) NULL,
+                    Login nvarchar(256) NULL, Host nvarchar(256) NULL, ProcessId int NULL, Reason nvarchar(max) NULL);
+                -- A separate statement rather than an inline INDEX (SQL Server 2014+), so that engines without inline indexes create it too.
+                CREATE INDEX [IX_Journal_Migration] ON {T("Journal")} (MigrationId, Id);
+            END;
             """,
             $"""
             IF OBJECT_ID(N'{Esc(T("Runner"))}', N'U') IS NULL
@@ -79,15 +82,24 @@ public sealed class SqlServerStoreSql(string schema) : StoreSql
                 Application nvarchar(200) NOT NULL, HostName nvarchar(256) NULL, ObjectVersion varchar(32) NULL, Acknowledged nvarchar(max) NULL,
                 FirstSeen datetime2(3) NOT NULL, LastSeen datetime2(3) NOT NULL, TimeToLiveSeconds int NOT NULL);
             """,
+            // The view and the procedure are created once and then only ever altered (never dropped and
+            // created again), so the permissions applications were granted on them survive every upgrade.
+            // Create-if-missing rather than CREATE OR ALTER: the same on SQL Server, and it also runs on
+            // engines without CREATE OR ALTER (SQL Server before 2016 SP1, the T-SQL test engine).
             $"""
-            CREATE OR ALTER VIEW {T("ContractRequests")}
+            IF OBJECT_ID(N'{Esc(T("ContractRequests"))}', N'V') IS NULL
+            EXEC (N'CREATE VIEW {Esc(T("ContractRequests"))}
             AS
             SELECT Id AS MigrationId, ContractRequestedAt AS RequestedAt, ContractRequestedBy AS RequestedBy
-            FROM {T("Migration")}
-            WHERE ContractRequested = 1 AND Phase NOT IN ('Completed', 'RolledBack', 'RollingBack');
+            FROM {Esc(T("Migration"))}
+            WHERE ContractRequested = 1 AND Phase NOT IN (''Completed'', ''RolledBack'', ''RollingBack'');');
             """,
             $"""
-            CREATE OR ALTER PROCEDURE {T("Heartbeat")}
+            IF OBJECT_ID(N'{Esc(T("Heartbeat"))}', N'P') IS NULL
+            EXEC (N'CREATE PROCEDURE {Esc(T("Heartbeat"))} AS RETURN 0;');
+            """,
+            $"""
+            ALTER PROCEDURE {T("Heartbeat")}
                 @Application nvarchar(200),
                 @InstanceId nvarchar(200),
                 @HostName nvarchar(256) = NULL,
