@@ -67,14 +67,24 @@ public sealed class RunnerLock : IDisposable
                 var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
                 return new RunnerLock(null, stream, resource);
             }
-            catch (IOException) when (watch.Elapsed < options.RunnerTimeout)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException && StorageErrors.TranslateFileError(e, session.Target, path) is { } refused)
+            {
+                // A read-only or full file system is not another runner: say what happened.
+                throw refused;
+            }
+            catch (IOException e) when (StorageErrors.IsHeldByAnother(e) && watch.Elapsed < options.RunnerTimeout)
             {
                 reporter.Verbose($"Waiting for the runner lock on {session.Target}...");
                 Thread.Sleep(200);
             }
-            catch (IOException)
+            catch (IOException e) when (StorageErrors.IsHeldByAnother(e))
             {
                 throw Busy(session, options, "");
+            }
+            catch (IOException e)
+            {
+                throw new MigrationException(ErrorIds.ConnectionFailed, $"Cannot create the runner lock file '{path}' beside {session.Target}: {e.Message}",
+                    "Check that the database's folder can be written by this user.", e);
             }
         }
     }

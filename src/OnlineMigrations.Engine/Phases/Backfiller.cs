@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OnlineMigrations.Engine.Connections;
 using OnlineMigrations.Engine.Model;
 using OnlineMigrations.Engine.Operations;
 using OnlineMigrations.Engine.Store;
@@ -239,6 +240,12 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
                 var saved = target.Store.Backfills(id).First(c => c.Name == Names.StoreKey(name));
                 last = saved.LastKey is null ? null : KeyCodec.Decode(saved.LastKey);
                 continue;
+            }
+            catch (Exception e) when (StorageErrors.Translate(e, target.Options, id) is { } storage)
+            {
+                // Read-only or full: the batch is rolled back and the checkpoint intact; say what happened.
+                target.Session.Rollback();
+                throw storage;
             }
             catch
             {
