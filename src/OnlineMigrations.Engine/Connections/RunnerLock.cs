@@ -56,7 +56,9 @@ public sealed class RunnerLock : IDisposable
 
         var file = Connector.SqliteFile(options);
         if (file is null) return new RunnerLock(null, null, resource); // in-memory: only this connection can see it
-        var path = file + ".onlinemigrations.lock";
+        // One lock per database file, not per spelling of its path: a symlink, '..' or a relative path
+        // to the same file must find the same lock file.
+        var path = RealPath(file) + ".onlinemigrations.lock";
         var watch = Stopwatch.StartNew();
         while (true)
         {
@@ -87,6 +89,23 @@ public sealed class RunnerLock : IDisposable
                     "Check that the database's folder can be written by this user.", e);
             }
         }
+    }
+
+    /// <summary>The path with every symbolic link in it resolved (as realpath(3)); a missing tail is kept as written.</summary>
+    internal static string RealPath(string path) => RealPath(path, 0);
+
+    private static string RealPath(string path, int hops)
+    {
+        if (hops > 40) throw new IOException($"Too many symbolic links while resolving '{path}'.");
+        var full = Path.GetFullPath(path);
+        var parent = Path.GetDirectoryName(full);
+        if (parent is null) return full; // the root
+        var candidate = Path.Combine(RealPath(parent, hops), Path.GetFileName(full));
+        string? target;
+        try { target = new FileInfo(candidate).LinkTarget; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return candidate; }
+        if (target is null) return candidate;
+        return RealPath(Path.IsPathRooted(target) ? target : Path.Combine(Path.GetDirectoryName(candidate)!, target), hops + 1);
     }
 
     private static readonly TimeSpan HolderGrace = TimeSpan.FromSeconds(3);

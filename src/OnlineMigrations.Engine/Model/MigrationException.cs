@@ -55,6 +55,7 @@ public static class ErrorIds
     public static readonly ErrorId UnsafeSql = new("UnsafeSql", ErrorKind.InvalidData);
     public static readonly ErrorId StepFailed = new("StepFailed", ErrorKind.WriteError);
     public static readonly ErrorId NoUsableKey = new("NoUsableKey", ErrorKind.InvalidOperation);
+    public static readonly ErrorId NoProgress = new("NoProgress", ErrorKind.InvalidOperation);
     public static readonly ErrorId StoreTooNew = new("StoreTooNew", ErrorKind.InvalidOperation);
     public static readonly ErrorId UnsupportedTable = new("UnsupportedTable", ErrorKind.InvalidOperation);
     public static readonly ErrorId InvalidConnection = new("InvalidConnection", ErrorKind.InvalidArgument);

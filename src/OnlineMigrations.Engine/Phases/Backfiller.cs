@@ -57,11 +57,13 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
 
         if (stored.Phase == Phase.Expanded)
         {
-            target.Session.InTransaction(() => { target.Store.SetPhase(id, Phase.Migrating); target.Store.Stamp(id, "MigrateStartedAt"); });
+            target.Session.InTransaction(() => { target.Store.SetPhase(id, Phase.Expanded, Phase.Migrating); target.Store.Stamp(id, "MigrateStartedAt"); });
             progress.Phase = Phase.Migrating;
         }
         var work = Plan(definition, context);
         var checkpoints = StartOrResumePass(id, work);
+        // A pass this run walks from its start: if it migrates nothing while rows remain, the next one will not either.
+        var wholePass = checkpoints.Values.All(c => c.LastKey is null && !c.Completed);
         target.Journal(id, progress.Phase, "backfill", null, started, Outcomes.Started);
 
         foreach (var table in work)
@@ -81,13 +83,18 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         progress.Complete = passDone && progress.RowsRemaining == 0;
         if (progress.Complete && stored.Phase != Phase.Migrated)
         {
-            target.Session.InTransaction(() => { target.Store.SetPhase(id, Phase.Migrated); target.Store.Stamp(id, "MigratedAt"); });
+            target.Session.InTransaction(() => { target.Store.SetPhase(id, Phase.Migrating, Phase.Migrated); target.Store.Stamp(id, "MigratedAt"); });
             progress.Phase = Phase.Migrated;
         }
         progress.ExitCode = progress.Complete ? 0 : 1;
+        if (!progress.Complete && passDone && wholePass && progress.RowsMigrated == 0 && progress.RowsRemaining > 0)
+        {
+            progress.ExitCode = 2;
+            progress.NoProgress = $"a whole pass over every table migrated no row, but {progress.RowsRemaining} row(s) still count as not migrated; running it again will not change that";
+        }
         progress.Duration = clock.Elapsed;
         target.Journal(id, progress.Phase, "backfill", null, started, progress.Complete ? Outcomes.Completed : Outcomes.Succeeded,
-            reason: $"{progress.RowsMigrated} rows in {progress.Batches} batches; {progress.RowsRemaining} remaining{(progress.StoppedBecause is null ? "" : "; stopped: " + progress.StoppedBecause)}");
+            reason: $"{progress.RowsMigrated} rows in {progress.Batches} batches; {progress.RowsRemaining} remaining{(progress.StoppedBecause is null ? "" : "; stopped: " + progress.StoppedBecause)}{(progress.NoProgress is null ? "" : "; no progress: " + progress.NoProgress)}");
         return progress;
     }
 
