@@ -23,13 +23,16 @@ Describe 'Rows a keyset walk would miss, on SQLite' {
     It '<Name>: every row is migrated and later writes stay in step' -ForEach @(
         @{ Name = 'a nullable TEXT primary key holding NULLs'
            Create = 'CREATE TABLE Things (Code TEXT PRIMARY KEY, Val int)'
-           Insert = "INSERT INTO Things (Code, Val) VALUES ('a', 1), (NULL, 2), ('b', 3), (NULL, 4), (NULL, 5)" }
+           Insert = "INSERT INTO Things (Code, Val) VALUES ('a', 1), (NULL, 2), ('b', 3), (NULL, 4), (NULL, 5)"
+           NullRow = 'INSERT INTO Things (Code, Val) VALUES (NULL, 60)' }
         @{ Name = 'a composite primary key with a NULL part'
            Create = 'CREATE TABLE Things (A TEXT, B int, Val int, PRIMARY KEY (A, B))'
-           Insert = "INSERT INTO Things (A, B, Val) VALUES ('a', 1, 1), (NULL, 1, 2), ('a', NULL, 3), (NULL, NULL, 4), (NULL, NULL, 5)" }
+           Insert = "INSERT INTO Things (A, B, Val) VALUES ('a', 1, 1), (NULL, 1, 2), ('a', NULL, 3), (NULL, NULL, 4), (NULL, NULL, 5)"
+           NullRow = 'INSERT INTO Things (A, B, Val) VALUES (NULL, NULL, 60)' }
         @{ Name = 'a user column named rowid with NULLs and repeats, no primary key'
            Create = 'CREATE TABLE Things (rowid TEXT, Val int)'
-           Insert = "INSERT INTO Things (rowid, Val) VALUES ('x', 1), (NULL, 2), ('x', 3), (NULL, 4), ('1', 5)" }
+           Insert = "INSERT INTO Things (rowid, Val) VALUES ('x', 1), (NULL, 2), ('x', 3), (NULL, 4), ('1', 5)"
+           NullRow = 'INSERT INTO Things (rowid, Val) VALUES (NULL, 60)' }
     ) {
         Invoke-Sql $db $Create
         Invoke-Sql $db $Insert
@@ -39,9 +42,9 @@ Describe 'Rows a keyset walk would miss, on SQLite' {
         $run.ExitCode | Should -Be 0
         $run.RowsMigrated | Should -Be 5
         (Invoke-Sql $db 'SELECT COUNT(*) AS n FROM Things WHERE Doubled IS NULL OR Doubled <> Val * 2').n | Should -Be 0
-        # Old code updates a row whose key is NULL: the trigger keeps the new column in step.
-        Invoke-Sql $db 'UPDATE Things SET Val = 50 WHERE Val = 5'
-        (Invoke-Sql $db 'SELECT Doubled FROM Things WHERE Val = 50').Doubled | Should -Be 100
+        # Old code inserts another row whose key is NULL: the sync trigger finds it and fills the new column.
+        Invoke-Sql $db $NullRow
+        (Invoke-Sql $db 'SELECT Doubled FROM Things WHERE Val = 60').Doubled | Should -Be 120
         (Invoke-Sql $db 'SELECT COUNT(*) AS n FROM Things WHERE Doubled IS NULL OR Doubled <> Val * 2').n | Should -Be 0
         (Test-ContractReady @om -Id 0001_a).Checks | Where-Object Name -eq 'DataMigrated' | ForEach-Object Passed | Should -BeTrue
     }
