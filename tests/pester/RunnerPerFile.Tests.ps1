@@ -20,6 +20,7 @@ BeforeAll {
             $i++
             Start-TestPwsh -Script @"
 Set-Location -LiteralPath '$($c.WorkingFolder)'
+[Environment]::CurrentDirectory = '$($c.WorkingFolder)'   # a relative Data Source is the process's, not PowerShell's
 `$om = @{ Provider = 'Sqlite'; ConnectionString = '$($c.ConnectionString)' }
 Set-Content -LiteralPath '$go.ready$i' -Value ready
 while (-not (Test-Path -LiteralPath '$go')) { Start-Sleep -Milliseconds 1 }
