@@ -147,3 +147,44 @@ public class FieldSafetyTests
             Assert.Equal(SqlFieldText.ScriptPattern, Pattern("sql", property));
     }
 }
+
+/// <summary>What JSON readers disagree on never reaches the reader's fields: a duplicate key (which value
+/// wins?), a lone surrogate (no .NET text), a byte that is not UTF-8 — each an InvalidMigrationFile problem with its path.</summary>
+public class AmbiguousJsonTests
+{
+    private static List<FileProblem> Problems(string json)
+    {
+        var problems = new List<FileProblem>();
+        Assert.Null(MigrationReader.Parse(json, "m.json", "0001_m", problems));
+        return problems;
+    }
+
+    [Theory]
+    [InlineData("""{ "operations": [ { "dropTable": { "table": "A", "table": "B" } } ] }""", "$.operations[0].dropTable.table")]
+    [InlineData("""{ "id": "x", "operations": [ { "dropTable": { "table": "A" } } ], "id": "y" }""", "$.id")]
+    [InlineData("""{ "operations": [ { "addColumn": { "table": "T", "column": { "name": "C", "type": "int", "type": "bigint" } } } ] }""", "$.operations[0].addColumn.column.type")]
+    public void A_duplicate_key_is_refused_at_its_path(string json, string path) =>
+        Assert.Contains(Problems(json), p => p.JsonPath == path && p.Message.Contains("more than once", StringComparison.Ordinal));
+
+    [Theory]
+    [InlineData("""{ "description": "\ud800", "operations": [ { "dropTable": { "table": "A" } } ] }""", "$.description")]
+    [InlineData("""{ "operations": [ { "dropTable": { "table": "A\udfff" } } ] }""", "$.operations[0].dropTable.table")]
+    [InlineData("""{ "operations": [ { "dropTable": { "table": "A", "\udc00": 1 } } ] }""", "$.operations[0].dropTable")]
+    public void A_lone_surrogate_is_refused_at_its_path(string json, string path) =>
+        Assert.Contains(Problems(json), p => p.JsonPath == path && p.Message.Contains("lone surrogate", StringComparison.Ordinal));
+
+    [Fact]
+    public void A_file_that_is_not_UTF8_is_refused()
+    {
+        var folder = Directory.CreateTempSubdirectory("om-utf8-");
+        try
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes("""{ "description": "x", "operations": [ { "dropTable": { "table": "A" } } ] }""");
+            bytes[18] = 0xFF; // inside the description
+            File.WriteAllBytes(Path.Combine(folder.FullName, "0001_a.json"), bytes);
+            var e = Assert.Throws<MigrationFileException>(() => MigrationReader.Read(folder.FullName));
+            Assert.Contains(e.Problems, p => p.Message.Contains("not valid UTF-8", StringComparison.Ordinal));
+        }
+        finally { folder.Delete(true); }
+    }
+}
