@@ -96,7 +96,7 @@ public sealed class RunnerLock : IDisposable
 
     private static string RealPath(string path, int hops)
     {
-        if (hops > 40) throw new IOException($"Too many symbolic links while resolving '{path}'.");
+        if (hops > 40) return Path.GetFullPath(path); // a link loop: SQLite cannot open the file either, and says so
         var full = Path.GetFullPath(path);
         var parent = Path.GetDirectoryName(full);
         if (parent is null) return full; // the root

@@ -90,7 +90,7 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         if (!progress.Complete && passDone && wholePass && progress.RowsMigrated == 0 && progress.RowsRemaining > 0)
         {
             progress.ExitCode = 2;
-            progress.NoProgress = $"a whole pass over every table migrated no row, but {progress.RowsRemaining} row(s) still count as not migrated; running it again will not change that";
+            progress.NoProgress = $"a whole pass over every table migrated no row, but {progress.RowsRemaining} row(s) still count as not migrated, so running it again is not expected to change that (unless old code wrote them during this very pass)";
         }
         progress.Duration = clock.Elapsed;
         target.Journal(id, progress.Phase, "backfill", null, started, progress.Complete ? Outcomes.Completed : Outcomes.Succeeded,
