@@ -292,6 +292,15 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
         _keyset.VersionHistogramRange(table, keys, hasLower, versionColumn, counting);
     public bool BatchedReads => true;
 
+    /// <summary>Below the lock-escalation threshold (about 5,000 locks on one object).</summary>
+    internal const int MaxBatch = 4_000;
+    public int MaxBatchRows => MaxBatch;
+    // A batch locks only its own rows: writers wait for nothing but those.
+    public TimeSpan DefaultBatchPause(TimeSpan batch) => TimeSpan.Zero;
+    public bool AnsiKeyParameters => true;
+    public string ObjectVersionType => $"varchar({ObjectVersion.MaxLength})";
+    public string ScriptStatement(string statement) => statement + "\nGO\n";
+
     // The storage engine's row count of the heap or clustered index: no scan, good enough for progress.
     public string EstimateRows(QualifiedName table) =>
         $"SELECT CAST(ISNULL(SUM(p.rows), 0) AS bigint) FROM sys.partitions AS p WHERE p.object_id = OBJECT_ID({Literal(Table(table))}) AND p.index_id IN (0, 1);";
