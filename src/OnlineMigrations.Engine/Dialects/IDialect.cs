@@ -109,6 +109,8 @@ public interface IDialect
     IReadOnlyList<string> DdlPreamble(TimeSpan lockTimeout);
     /// <summary>True for errors that a retry can cure: lock timeouts and deadlocks.</summary>
     bool IsRetryable(Exception error);
+    /// <summary>What the storage under the database refused (read-only, full), or null when the error is another kind.</summary>
+    StorageFault? StorageFault(Exception error);
     /// <summary>True for transient connection errors (failover, dropped connection).</summary>
     bool IsTransientConnectionError(Exception error);
     /// <summary>Splits a script into batches the provider can run one at a time (GO on SQL Server).</summary>

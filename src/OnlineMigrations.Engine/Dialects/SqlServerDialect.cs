@@ -340,6 +340,13 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
         error is SqlException e && e.Errors.Cast<SqlError>().Any(x => TransientNumbers.Contains(x.Number))
         || error is InvalidOperationException { Message: var m } && m.Contains("connection", StringComparison.OrdinalIgnoreCase) && m.Contains("closed", StringComparison.OrdinalIgnoreCase);
 
+    // 3906: the database is read-only; 1101/1105: a filegroup is full; 9002: the transaction log is full.
+    public StorageFault? StorageFault(Exception error) =>
+        error is not SqlException e ? null
+        : e.Errors.Cast<SqlError>().Any(x => x.Number is 3906) ? Dialects.StorageFault.ReadOnly
+        : e.Errors.Cast<SqlError>().Any(x => x.Number is 1101 or 1105 or 9002) ? Dialects.StorageFault.Full
+        : null;
+
     public IReadOnlyList<LintFinding> LintExpand(string script) => SqlServerLint.Find(script);
 
     public IReadOnlyList<string> SplitScript(string script) =>

@@ -190,6 +190,16 @@ public sealed class SqliteDialect : IDialect
 
     public bool IsTransientConnectionError(Exception error) => false;
 
+    // SQLITE_READONLY (8) and SQLITE_CANTOPEN (14: the -wal or -shm file cannot be made beside a
+    // read-only file) are a database that cannot be written; SQLITE_FULL (13) is a full disk.
+    public StorageFault? StorageFault(Exception error) => error switch
+    {
+        SqliteException { SqliteErrorCode: 8 or 14 } => Dialects.StorageFault.ReadOnly,
+        SqliteException { SqliteErrorCode: 13 } => Dialects.StorageFault.Full,
+        SqliteException { SqliteErrorCode: 10 } => Dialects.StorageFault.Io, // SQLITE_IOERR
+        _ => null,
+    };
+
     public IReadOnlyList<LintFinding> LintExpand(string script) => SqliteLint.Find(script);
 
     public IReadOnlyList<string> SplitScript(string script) => [script];

@@ -21,7 +21,7 @@ public sealed class AddColumn : Operation
         r.OnlyKnown("table", "column", "up");
         var table = r.Table();
         var column = r.Column(r.Object("column"));
-        var up = r.String("up", required: false);
+        var up = r.Expression("up", required: false);
         if (column is { Identity: true }) r.Problem($"{r.Path}.column.identity", "an identity column cannot be added online; create a new table instead");
         if (column is { PrimaryKey: true }) r.Problem($"{r.Path}.column.primaryKey", "a primary key cannot be added with addColumn");
         if (column is { Nullable: false } && up is null && column.Default is null)

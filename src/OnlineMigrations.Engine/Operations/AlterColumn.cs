@@ -27,12 +27,13 @@ public sealed class AlterColumn : Operation
         r.OnlyKnown("table", "column", "type", "nullable", "default", "up", "down");
         var table = r.Table();
         var column = r.Identifier("column");
-        var type = r.String("type", required: false);
+        var type = r.SqlType("type", required: false);
         bool? nullable = r.Element.TryGetProperty("nullable", out var n) && n.ValueKind != System.Text.Json.JsonValueKind.Null ? r.Bool("nullable", true) : null;
-        var @default = r.String("default", required: false);
-        var up = r.String("up");
-        var down = r.String("down", required: false);
-        if (type is null && nullable is null && @default is null)
+        var @default = r.Expression("default", required: false);
+        var up = r.Expression("up");
+        var down = r.Expression("down", required: false);
+        bool Given(string field) => r.Element.TryGetProperty(field, out var v) && v.ValueKind != System.Text.Json.JsonValueKind.Null;
+        if (!Given("type") && nullable is null && !Given("default"))
             r.Problem(r.Path, "nothing to change: give at least one of \"type\", \"nullable\" or \"default\"");
         return table is null || column is null || up is null ? null
             : new AlterColumn { Table = table, Column = column, Type = type, Nullable = nullable, Default = @default, Up = up, Down = down };

@@ -27,8 +27,10 @@ public static class Planner
             var keys = c.Catalog.KeyColumns(group.Key);
             if (keys.Count == 0)
                 throw new MigrationException(ErrorIds.NoUsableKey,
-                    $"Migration '{c.Migration.Id}': {group.Key} has no primary key or unique clustered index, so its rows cannot be kept in step or migrated in batches.",
-                    $"Add a primary key to {group.Key} (in an earlier migration), then run the command again.") { MigrationId = c.Migration.Id };
+                    c.Catalog.UnusableKey(group.Key) is { } why
+                        ? $"Migration '{c.Migration.Id}': {group.Key} has no key the migration can use: {why}; its rows cannot be kept in step or migrated in batches."
+                        : $"Migration '{c.Migration.Id}': {group.Key} has no primary key or unique clustered index, so its rows cannot be kept in step or migrated in batches.",
+                    $"Add a primary key whose columns are NOT NULL to {group.Key} (in an earlier migration), then run the command again.") { MigrationId = c.Migration.Id };
             var userTriggers = c.Catalog.Triggers(group.Key);
             if (userTriggers.Count == 0)
                 c.Warnings.Add($"{group.Key} gets its first trigger. Applications that write it with OUTPUT but without INTO (EF Core 7 and later does) must declare the trigger (EF Core: HasTrigger), and bulk loads must fire triggers (SqlBulkCopyOptions.FireTriggers, BULK INSERT ... FIRE_TRIGGERS) or old and new columns drift apart. See the README, \"What applications must do\".");
