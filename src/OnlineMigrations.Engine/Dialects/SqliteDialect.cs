@@ -139,9 +139,10 @@ public sealed class SqliteDialect : IDialect
                     onInsert.Add($"UPDATE {t} SET {column} = {fill} WHERE {thisRow} AND {unwritten} AND {fill} IS NOT NULL AND {Differ(column, fill)};");
                     // Old code (the statement did not write the new column) changed what up is computed from:
                     // up over the row before and after the statement differ.
-                    string UpOver(string row) => f.OldShape.Count == 0 ? "NULL"
-                        : $"(SELECT {fill} FROM (SELECT {string.Join(", ", f.OldShape.Select(x => $"{row}.{Quote(x)} AS {Quote(x)}"))}))";
-                    var changed = f.OldShape.Count == 0 ? "1" : Differ(UpOver("NEW"), UpOver("OLD"));
+                    // Only the columns up names: a trigger naming a column keeps SQLite from dropping it.
+                    var read = ReferencedColumns(f.Up, f.OldShape);
+                    string UpOver(string row) => $"(SELECT {fill} FROM (SELECT {string.Join(", ", read.Select(x => $"{row}.{Quote(x)} AS {Quote(x)}"))}))";
+                    var changed = read.Count == 0 ? "1" : Differ(UpOver("NEW"), UpOver("OLD"));
                     onUpdate.Add($"UPDATE {t} SET {column} = {fill} WHERE {thisRow} AND NOT {Wrote(f.Column)} AND {Differ(column, fill)} AND ({column} IS NULL OR {changed});");
                     break;
                 case MirrorRule m:
@@ -171,6 +172,18 @@ public sealed class SqliteDialect : IDialect
         statements.Add($"CREATE TRIGGER {Quote(names[0])} AFTER INSERT ON {t} FOR EACH ROW\nBEGIN\n    {string.Join("\n    ", onInsert)}\nEND");
         statements.Add($"CREATE TRIGGER {Quote(names[1])} AFTER UPDATE ON {t} FOR EACH ROW\nBEGIN\n    {string.Join("\n    ", onUpdate)}\nEND");
         return statements;
+    }
+
+    /// <summary>The columns among <paramref name="columns"/> that <paramref name="expression"/> names (quoted or
+    /// bare, outside string literals); a function of the same name counts too, which costs nothing.</summary>
+    internal static List<string> ReferencedColumns(string expression, IEnumerable<string> columns)
+    {
+        var withoutLiterals = System.Text.RegularExpressions.Regex.Replace(expression, "'(?:[^']|'')*'", "''");
+        var names = System.Text.RegularExpressions.Regex.Matches(withoutLiterals, "\\[([^\\]]*)\\]|\"((?:[^\"]|\"\")*)\"|`([^`]*)`|([A-Za-z_\\u0080-\\uFFFF][\\w$\\u0080-\\uFFFF]*)")
+            .Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Success ? m.Groups[2].Value.Replace("\"\"", "\"", StringComparison.Ordinal)
+                : m.Groups[3].Success ? m.Groups[3].Value : m.Groups[4].Value)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return columns.Where(names.Contains).ToList();
     }
 
     public IReadOnlyList<string> DropSyncTrigger(QualifiedName table, string triggerName, IReadOnlyList<SyncRule>? rules = null) =>
