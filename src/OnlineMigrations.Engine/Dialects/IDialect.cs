@@ -62,6 +62,14 @@ public interface IDialect
     string Column(string column);
     /// <summary>A predicate true when <paramref name="a"/> and <paramref name="b"/> differ, NULLs included.</summary>
     string Differ(string a, string b);
+    /// <summary>A query that compiles <paramref name="expression"/> against the table's rows and returns none;
+    /// <paramref name="plannedColumns"/> (columns the same migration adds) are present, as NULLs.</summary>
+    string CompileExpression(QualifiedName table, string expression, IReadOnlyList<string> plannedColumns);
+    /// <summary>The expression converted to <paramref name="type"/> the way assigning it to a column of that type converts it.</summary>
+    string Converted(string expression, string type);
+    /// <summary>Evaluates <paramref name="expression"/> for every row with a key in the range (as <see cref="CountRange"/>;
+    /// without <paramref name="keys"/>, every row of the table), so that a row it fails for fails the query.</summary>
+    string EvaluateRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string expression);
     /// <summary>A predicate over the version column: NULL, or one of the listed older versions (parameter names).</summary>
     string VersionOlder(string versionColumn, IReadOnlyList<string> olderVersionParameters);
 

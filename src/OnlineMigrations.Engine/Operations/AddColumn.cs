@@ -43,6 +43,9 @@ public sealed class AddColumn : Operation
 
     public override IEnumerable<SyncRule> SyncRules(OperationContext c) => Up is null ? [] : [new FillRule(Table, Column.Name, Up)];
 
+    public override IEnumerable<ExpressionCheck> Expressions(OperationContext c) =>
+        Up is null ? [] : [new ExpressionCheck(Table, "up", Up, Column.Type, OverRows: true)];
+
     public override IEnumerable<BackfillAssignment> Backfill(OperationContext c) =>
         Up is null ? [] : [new BackfillAssignment(Table, Column.Name, $"({Up})", $"{c.Dialect.Column(Column.Name)} IS NULL AND ({Up}) IS NOT NULL")];
 
@@ -71,10 +74,15 @@ public sealed class AddColumn : Operation
     {
         if (c.Catalog.Column(Table, Column.Name) is null) yield break;
         var col = c.Dialect.Column(Column.Name);
+        // Only a value that neither the default nor "up" gives was written by new code. CASE keeps "up" from
+        // being evaluated for rows that hold NULL or the default.
+        var notDefault = Column.Default is null ? "" : $" WHEN NOT ({c.Dialect.Differ(col, $"({Column.Default})")}) THEN 0";
+        var written = $"CASE WHEN {col} IS NULL THEN 0{notDefault} ELSE 1 END = 1";
         yield return new RemainingCheck($"rows of {Table} where new code wrote {Column.Name}")
         {
             Table = Table,
-            Predicate = Up is null ? $"{col} IS NOT NULL" : $"{col} IS NOT NULL AND {c.Dialect.Differ(col, $"({Up})")}",
+            Predicate = Up is null ? written : $"CASE WHEN {col} IS NULL THEN 0{notDefault} WHEN {c.Dialect.Differ(col, $"({Up})")} THEN 1 ELSE 0 END = 1",
+            Fallback = Up is null ? null : written,
         };
     }
 }

@@ -54,7 +54,9 @@ public sealed class AlterColumn : Operation
             throw SqliteDialect.NotSupported($"{JsonPath}: a final NOT NULL on {Table}.{Column}", "Keep the column nullable on SQLite.");
 
         var shadow = c.ShadowName(Column);
+        if (c.Catalog.Column(Table, shadow) is not null) c.RequireFree(this, $"shadow column {shadow}", $"column {Table}.{shadow}");
         var indexes = c.Catalog.Indexes(Table).Where(i => i.Covers(Column)).ToList();
+        foreach (var index in indexes) c.RequireFree(this, $"interim index {InterimIndexName(c, index.Name)}", c.Catalog.IndexNameHolder(Table, InterimIndexName(c, index.Name)));
         c.SetFact(this, "type", Type ?? old.Type);
         c.SetFact(this, "nullable", (Nullable ?? old.Nullable) ? "true" : "false");
         if (c.Dialect.Provider == Provider.Sqlite && indexes.Any(i => i.UniqueConstraint))
@@ -76,6 +78,14 @@ public sealed class AlterColumn : Operation
         var shadow = c.ShadowName(Column);
         string Swap(string x) => string.Equals(x, Column, StringComparison.OrdinalIgnoreCase) ? shadow : x;
         return new IndexSpec(Table, name, i.Columns.Select(Swap).ToList(), i.Include.Select(Swap).ToList(), i.Unique, i.Filter);
+    }
+
+    // up fills the shadow (new type) from every row; down writes the old column only when new code writes.
+    public override IEnumerable<ExpressionCheck> Expressions(OperationContext c)
+    {
+        var old = c.Catalog.Column(Table, Column);
+        yield return new ExpressionCheck(Table, "up", Up, Type ?? old?.Type, OverRows: true);
+        if (Down is not null) yield return new ExpressionCheck(Table, "down", Down, old?.Type, OverRows: false);
     }
 
     public override IEnumerable<SyncRule> SyncRules(OperationContext c) => [new ShadowRule(Table, Column, c.ShadowName(Column), Up, Down)];

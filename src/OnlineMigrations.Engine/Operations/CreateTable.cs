@@ -35,6 +35,7 @@ public sealed class CreateTable : Operation
     {
         if (c.Catalog.TableExists(Table))
             throw c.Refuse(this, $"the table {Table} already exists", "Choose another name, or remove the createTable operation if the table is meant to be reused.");
+        c.RequireFree(this, $"table {Table}", c.Catalog.ObjectNameHolder(Table));
         yield return new Step($"create table {Table}", [c.Dialect.CreateTable(Table, Columns, PrimaryKey)]);
     }
 
