@@ -45,6 +45,9 @@ public interface IDialect
     /// built online and <paramref name="allowOffline"/> is false.</summary>
     Step CreateIndex(string stepName, IndexSpec index, ServerCapabilities capabilities, bool allowOffline);
     string DropIndex(QualifiedName table, string name);
+    /// <summary>Abandons a resumable index build that stopped half way (paused by a lock timeout or a killed
+    /// session), or null where the server has no resumable builds. Runs outside a transaction.</summary>
+    string? AbortIndexBuild(QualifiedName table, string name, ServerCapabilities capabilities);
     IReadOnlyList<string> RenameIndex(QualifiedName table, string from, IndexSpec renamedTo);
     string CreateSynonym(QualifiedName name, QualifiedName target);
     string DropSynonym(QualifiedName name);

@@ -151,6 +151,10 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
         };
     }
 
+    public string? AbortIndexBuild(QualifiedName table, string name, ServerCapabilities capabilities) => capabilities.ResumableIndex
+        ? $"IF EXISTS (SELECT 1 FROM sys.index_resumable_operations WHERE object_id = OBJECT_ID({Literal(Table(table))}) AND name = {Literal(name)})\n    ALTER INDEX {Quote(name)} ON {Table(table)} ABORT;"
+        : null;
+
     public string DropIndex(QualifiedName table, string name) =>
         $"IF EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID({Literal(Table(table))}) AND name = {Literal(name)})\n    DROP INDEX {Quote(name)} ON {Table(table)};";
 

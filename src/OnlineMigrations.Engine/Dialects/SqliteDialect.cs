@@ -88,6 +88,8 @@ public sealed class SqliteDialect : IDialect
     }
 
     public string DropIndex(QualifiedName table, string name) => $"DROP INDEX IF EXISTS {Quote(name)}";
+    // An index build is one transaction on SQLite: it never stops half way.
+    public string? AbortIndexBuild(QualifiedName table, string name, ServerCapabilities capabilities) => null;
 
     // SQLite cannot rename an index: build it again under the final name and drop the interim one.
     public IReadOnlyList<string> RenameIndex(QualifiedName table, string from, IndexSpec renamedTo) =>

@@ -34,5 +34,7 @@ public sealed class AddUniqueConstraint : Operation
         yield return c.Dialect.CreateIndex($"create unique index {Name} on {Table}", new IndexSpec(Table, Name, Columns, [], Unique: true, Where: null), c.Catalog.Capabilities, c.AllowOffline);
     }
 
+    public override IEnumerable<Step> RollbackUnfinished(OperationContext c) => AbortIndexBuilds(c, Table, [Name]);
+
     public override IEnumerable<Step> Rollback(OperationContext c) => [new Step($"drop unique index {Name} on {Table}", [c.Dialect.DropIndex(Table, Name)])];
 }

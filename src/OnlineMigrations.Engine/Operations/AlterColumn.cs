@@ -130,6 +130,9 @@ public sealed class AlterColumn : Operation
                 yield return step;
     }
 
+    public override IEnumerable<Step> RollbackUnfinished(OperationContext c) =>
+        AbortIndexBuilds(c, Table, (c.Fact(this, "indexes") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries).Select(n => InterimIndexName(c, n)));
+
     public override IEnumerable<Step> Rollback(OperationContext c)
     {
         var shadow = c.ShadowName(Column);

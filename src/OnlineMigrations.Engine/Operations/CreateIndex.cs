@@ -42,5 +42,7 @@ public sealed class CreateIndex : Operation
         yield return c.Dialect.CreateIndex($"create index {Name} on {Table}", new IndexSpec(Table, Name, Columns, Include, Unique, Where), c.Catalog.Capabilities, c.AllowOffline);
     }
 
+    public override IEnumerable<Step> RollbackUnfinished(OperationContext c) => AbortIndexBuilds(c, Table, [Name]);
+
     public override IEnumerable<Step> Rollback(OperationContext c) => [new Step($"drop index {Name} on {Table}", [c.Dialect.DropIndex(Table, Name)])];
 }

@@ -30,6 +30,16 @@ public abstract class Operation
     public virtual IEnumerable<Step> Contract(OperationContext context) => [];
     public virtual IEnumerable<DroppedObject> Drops => [];
     public virtual IEnumerable<Step> Rollback(OperationContext context) => [];
+    /// <summary>Cleans up what an expand step that never finished may have left (a paused resumable index
+    /// build); part of every undo, whether or not the operation's steps ran.</summary>
+    public virtual IEnumerable<Step> RollbackUnfinished(OperationContext context) => [];
+
+    /// <summary>A step that abandons the half-built resumable indexes named, where the server has resumable builds.</summary>
+    protected static IEnumerable<Step> AbortIndexBuilds(OperationContext c, QualifiedName table, IEnumerable<string> names)
+    {
+        var statements = names.Select(n => c.Dialect.AbortIndexBuild(table, n, c.Catalog.Capabilities)).OfType<string>().ToList();
+        if (statements.Count > 0) yield return new Step($"abandon half-built index builds on {table}", statements) { Transactional = false };
+    }
     /// <summary>Counts of rows whose data rollback would lose (new code wrote values that cannot be derived again).</summary>
     public virtual IEnumerable<RemainingCheck> RollbackLoss(OperationContext context) => [];
 

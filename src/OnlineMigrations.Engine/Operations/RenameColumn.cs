@@ -139,6 +139,8 @@ public sealed class RenameColumn : Operation
         if (statements.Count > 0) yield return new Step($"drop column {Table}.{From} and move its indexes to {To}", statements);
     }
 
+    public override IEnumerable<Step> RollbackUnfinished(OperationContext c) => AbortIndexBuilds(c, Table, OriginalIndexes(c).Select(n => InterimIndexName(c, n)));
+
     public override IEnumerable<Step> Rollback(OperationContext c)
     {
         var statements = OriginalIndexes(c).Select(name => c.Dialect.DropIndex(Table, InterimIndexName(c, name))).ToList();

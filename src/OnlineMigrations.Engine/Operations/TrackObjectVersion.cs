@@ -43,6 +43,8 @@ public sealed class TrackObjectVersion : Operation
             c.Warnings.Add($"{Table}.{Column} gets no index: this server cannot build one online, so the ObjectVersion gate scans {Table} in batches.");
     }
 
+    public override IEnumerable<Step> RollbackUnfinished(OperationContext c) => AbortIndexBuilds(c, Table, [IndexName]);
+
     public override IEnumerable<Step> Rollback(OperationContext c)
     {
         var statements = new List<string> { c.Dialect.DropIndex(Table, IndexName) };

@@ -78,7 +78,10 @@ public static class Planner
     {
         var steps = DropTriggers(c, table => Created(c, TriggerOwner(table), expandStepDone));
         foreach (var op in c.Migration.Operations.Reverse())
+        {
+            steps.AddRange(op.RollbackUnfinished(c));
             if (Created(c, op.JsonPath, expandStepDone)) steps.AddRange(op.Rollback(c));
+        }
         return Number(steps);
     }
 

@@ -89,6 +89,7 @@ public sealed class SqlServerOperationsTSqlTests
             var later = new OperationContext(D, m, after?.Invoke() ?? before, allowOffline) { Facts = c.Facts };
             Add(op.Contract(later));
             Add(op.Rollback(later));
+            Add(op.RollbackUnfinished(later));
             foreach (var r in op.RollbackLoss(later))
                 if (r.Table is not null && r.Predicate is not null) Sql(D.CountWhere(r.Table, r.Predicate));
         }
