@@ -34,7 +34,7 @@ public sealed class TrackObjectVersion : Operation
         if (c.Catalog.Column(Table, Column) is not null)
             throw c.Refuse(this, $"the column {Table}.{Column} already exists", "Choose another column name for the object version.");
         yield return new Step($"add object-version column {Table}.{Column}",
-            [c.Dialect.AddColumn(Table, new ColumnDefinition(Column, c.Dialect.Provider == Provider.Sqlite ? "TEXT" : $"varchar({ObjectVersion.MaxLength})"))]);
+            [c.Dialect.AddColumn(Table, new ColumnDefinition(Column, c.Dialect.ObjectVersionType))]);
         if (c.Catalog.Capabilities.OnlineIndex)
             c.RequireFree(this, $"index {IndexName}", c.Catalog.IndexNameHolder(Table, IndexName));
         if (c.Catalog.Capabilities.OnlineIndex)
