@@ -55,6 +55,7 @@ public static class ErrorIds
     public static readonly ErrorId ConflictingMigrations = new("ConflictingMigrations", ErrorKind.InvalidOperation);
     public static readonly ErrorId OfflineStepRefused = new("OfflineStepRefused", ErrorKind.InvalidOperation);
     public static readonly ErrorId UnsafeSql = new("UnsafeSql", ErrorKind.InvalidData);
+    public static readonly ErrorId InvalidExpression = new("InvalidExpression", ErrorKind.InvalidData);
     public static readonly ErrorId StepFailed = new("StepFailed", ErrorKind.WriteError);
     public static readonly ErrorId NoUsableKey = new("NoUsableKey", ErrorKind.InvalidOperation);
     public static readonly ErrorId NoProgress = new("NoProgress", ErrorKind.InvalidOperation);

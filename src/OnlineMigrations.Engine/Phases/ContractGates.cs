@@ -23,9 +23,10 @@ public sealed class ContractGates(TargetDatabase target)
 
         var definition = m.Parsed;
         var context = target.Contexts(false).For(definition, m.Plans.Facts);
+        var unmeasured = new List<string>();
         if (expanded)
         {
-            checks.AddRange(DataGates(definition, context, all));
+            checks.AddRange(Measured(() => DataGates(definition, context, all).ToList(), unmeasured, Gates.DataMigrated, Gates.ObjectVersion));
         }
         else
         {
@@ -36,17 +37,33 @@ public sealed class ContractGates(TargetDatabase target)
         checks.Add(new GateCheck(Gates.ContractRequested, m.ContractRequested,
             m.ContractRequested ? $"requested at {m.ContractRequestedAt:u} by {m.ContractRequestedBy}" : $"not requested yet; run Request-Contract -Id {m.Id} so applications can switch off the old shape"));
         checks.Add(Fleet(m));
-        checks.Add(expanded ? Dependents(definition, context) : new GateCheck(Gates.NoDependents, false, "not measured before expand is complete"));
+        checks.AddRange(expanded ? Measured(() => [Dependents(definition, context)], unmeasured, Gates.NoDependents)
+            : [new GateCheck(Gates.NoDependents, false, "not measured before expand is complete")]);
         var earlier = all.Where(x => MigrationDefinition.CompareIds(x.Id, m.Id) < 0 && x.Phase is not (Phase.Completed or Phase.RolledBack)).Select(x => $"{x.Id} ({x.Phase})").ToList();
         checks.Add(new GateCheck(Gates.EarlierMigrationsContracted, earlier.Count == 0,
             earlier.Count == 0 ? "every earlier migration is contracted or rolled back" : $"contract these first: {string.Join(", ", earlier)}"));
 
         var failed = checks.Where(c => !c.Passed).Select(c => c.Name).ToHashSet();
         var exit = failed.Count == 0 ? ContractReadiness.ExitReady
+            : unmeasured.Count > 0 ? ContractReadiness.ExitError
             : failed.Contains(Gates.ExpandComplete) ? ContractReadiness.ExitExpandPending
             : failed.Contains(Gates.DataMigrated) || failed.Contains(Gates.ObjectVersion) ? ContractReadiness.ExitDataPending
             : ContractReadiness.ExitWaiting;
         return new ContractReadiness { Id = m.Id, Phase = m.Phase, Ready = failed.Count == 0, Checks = checks, ExitCode = exit };
+    }
+
+    /// <summary>Runs a gate's queries; when one fails inside the engine (an "up" that fails for a row, a missing
+    /// object), the gates it measures fail with the engine's message instead of the command failing.</summary>
+    private static List<GateCheck> Measured(Func<List<GateCheck>> measure, List<string> unmeasured, params string[] gates)
+    {
+        try { return measure(); }
+        catch (System.Data.Common.DbException e)
+        {
+            unmeasured.AddRange(gates);
+            return gates.Select(g => new GateCheck(g, false,
+                $"could not be measured: its query failed inside the database engine: {StepRunner.Short(e)}. " +
+                "An expression of the migration (\"up\", a \"verify\" query) may fail for some row, or an object it reads is missing; correct it, then test again")).ToList();
+        }
     }
 
     private IEnumerable<GateCheck> DataGates(MigrationDefinition definition, OperationContext context, List<StoredMigration> all)
