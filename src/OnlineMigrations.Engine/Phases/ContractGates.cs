@@ -111,14 +111,14 @@ public sealed class ContractGates(TargetDatabase target)
         var clients = target.Store.Clients();
         if (clients.Count == 0)
         {
-            if (target.Store.Retirements() > 0)
-                return new GateCheck(Gates.FleetAcknowledged, true,
-                    "no application instance reports now: every one that reported was retired by an operator (Remove-MigrationClient, journaled)");
             if (target.Store.Declaration() is { } declared)
                 return new GateCheck(Gates.FleetAcknowledged, true,
-                    $"no application instance has reported; {declared.DeclaredBy ?? "an operator"} declared at {declared.DeclaredAt:u} that no application reads this database: {declared.Reason}");
-            return new GateCheck(Gates.FleetAcknowledged, false,
-                "no application instance has ever sent a heartbeat to this database, so nobody has acknowledged the contract. " +
+                    $"no application instance reports; {declared.DeclaredBy ?? "an operator"} declared at {declared.DeclaredAt:u} that no application reads this database: {declared.Reason}");
+            // Retiring the last instance does not make an empty fleet safe: nobody has acknowledged.
+            var none = target.Store.Retirements() > 0
+                ? "no application instance reports to this database now (every one that reported was retired), so nobody has acknowledged the contract. "
+                : "no application instance has ever sent a heartbeat to this database, so nobody has acknowledged the contract. ";
+            return new GateCheck(Gates.FleetAcknowledged, false, none +
                 "Make each application send heartbeats (README, \"The client protocol\"; Send-MigrationHeartbeat from PowerShell), " +
                 "or, if no application reads this database, declare it: Register-MigrationClient -None -Reason \"why\" (journaled)");
         }
