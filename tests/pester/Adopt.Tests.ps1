@@ -17,7 +17,7 @@ BeforeAll {
         # VIEW DEFINITION (its README), and adoption is about neither. Contract fills Notes, visibly.
         '0002_notes.json'  = '{ "objectVersion": "2.0", "deprecationWindow": "0", "operations": [
             { "addColumn": { "table": "dbo.Orders", "column": { "name": "Notes", "type": "nvarchar(200)", "nullable": true } } },
-            { "sql": { "expand": "SELECT 1", "contract": "UPDATE [dbo].[Orders] SET Notes = Customer" } } ] }'
+            { "sql": { "expand": "SELECT 1", "contract": "UPDATE ORDERS_TABLE SET Notes = Customer" } } ] }'
     }
 
     function script:Get-ErrorOf([scriptblock]$Command) {
@@ -41,8 +41,9 @@ Describe 'Register-Migration on <Provider>' -ForEach (Get-TestProvider) {
         if (-not $Skip) {
             $script:db = New-TestDatabase -Provider $Provider
             $script:om = Get-TestConnectionParameters $db
-            $script:folder = New-TestMigrationFolder $db -Files $Files
             $script:T = Get-TestTableName $db 'Orders'
+            $own = @{}; foreach ($k in $Files.Keys) { $own[$k] = $Files[$k].Replace('ORDERS_TABLE', $T) }
+            $script:folder = New-TestMigrationFolder $db -Files $own
             Initialize-HandBuilt $db
         }
     }

@@ -117,7 +117,7 @@ Describe 'Failures in the journal on <Provider>' -ForEach (Get-TestProvider) {
     It 'a failing expand step journals Failed and sets LastError; the migration stays Expanding' -Skip:$Skip {
         Initialize-Items $db -Rows 1
         $folders.Add(($folder = New-TestMigrationFolder $db -Files @{
-                    '0001_clash.json' = '{ "operations": [ { "sql": { "expand": "CREATE TABLE [dbo].[Items] (Id int NOT NULL)" } } ] }' }))
+                    '0001_clash.json' = '{ "operations": [ { "sql": { "expand": "CREATE TABLE ' + (Get-TestTableName $db 'Items') + ' (Id int NOT NULL)" } } ] }' }))
         { Invoke-Expand @om -Path $folder -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'StepFailed,*'
         $entry = Get-LastEntry $om '0001_clash'
         $entry.Outcome | Should -Be 'Failed'
@@ -128,9 +128,10 @@ Describe 'Failures in the journal on <Provider>' -ForEach (Get-TestProvider) {
     }
 
     It 'a failing contract step and a failing undo step journal Failed and set LastError' -Skip:$Skip {
+        $e1 = Get-TestTableName $db 'Extra1'; $e2 = Get-TestTableName $db 'Extra2'; $none = Get-TestTableName $db 'NoSuchTable'
         $folders.Add(($folder = New-TestMigrationFolder $db -Files @{
-                    '0001_contract_fails.json' = '{ "deprecationWindow": "0", "operations": [ { "sql": { "expand": "CREATE TABLE [dbo].[Extra1] (Id int NOT NULL)", "contract": "DROP TABLE [dbo].[NoSuchTable]" } } ] }'
-                    '0002_undo_fails.json'     = '{ "deprecationWindow": "0", "operations": [ { "sql": { "expand": "CREATE TABLE [dbo].[Extra2] (Id int NOT NULL)", "rollback": "DROP TABLE [dbo].[NoSuchTable]" } } ] }' }))
+                    '0001_contract_fails.json' = '{ "deprecationWindow": "0", "operations": [ { "sql": { "expand": "CREATE TABLE ' + $e1 + ' (Id int NOT NULL)", "contract": "DROP TABLE ' + $none + '" } } ] }'
+                    '0002_undo_fails.json'     = '{ "deprecationWindow": "0", "operations": [ { "sql": { "expand": "CREATE TABLE ' + $e2 + ' (Id int NOT NULL)", "rollback": "DROP TABLE ' + $none + '" } } ] }' }))
         $null = Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop
         $null = Register-MigrationClient @om -None -Reason 'test database' -Confirm:$false
         $null = Request-Contract @om -Id 0001_contract_fails -Confirm:$false

@@ -7,9 +7,13 @@ BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
     Import-Module (Get-TestModulePath) -Force
     $script:Id = '0001_note'
-    $script:Original = '{ "description": "a note per item", "deprecationWindow": "0", "operations": [
+    function script:Get-Original($Database) {
+        # Raw SQL names the test's own table (SQLite has no dbo. schema to rewrite).
+        $extra = Get-TestTableName $Database 'Extra'
+        '{ "description": "a note per item", "deprecationWindow": "0", "operations": [
         { "addColumn": { "table": "dbo.Items", "column": { "name": "Note", "type": "nvarchar(100)", "nullable": true } } },
-        { "sql": { "expand": "CREATE TABLE [dbo].[Extra] (Id int NULL)", "rollback": "DROP TABLE [dbo].[Extra]" } } ] }'
+        { "sql": { "expand": "CREATE TABLE ' + $extra + ' (Id int NULL)", "rollback": "DROP TABLE ' + $extra + '" } } ] }'
+    }
 
     function script:Get-ErrorOf([scriptblock]$Command) {
         try { & $Command; $null } catch { $_ }
@@ -26,6 +30,7 @@ Describe 'Repair-Migration on <Provider>' -ForEach (Get-TestProvider) {
             $script:om = Get-TestConnectionParameters $db
             $t = Get-TestTableName $db 'Items'
             Invoke-Sql $db "CREATE TABLE $t (Id int NOT NULL PRIMARY KEY, Name varchar(20) NULL)"
+            $script:Original = Get-Original $db
             $script:folder = New-TestMigrationFolder $db -Files @{ "$Id.json" = $Original }
             $null = Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop
             $script:applied = (Get-MigrationState @om -Id $Id).Checksum
@@ -58,7 +63,7 @@ Describe 'Repair-Migration on <Provider>' -ForEach (Get-TestProvider) {
     }
 
     It 'refuses a change to what contract would run, shows the difference and changes nothing; -Force accepts it, journaled with the difference' -Skip:$Skip {
-        $changed = $Original.Replace('] } } ] }', '] } }, { "dropColumn": { "table": "dbo.Items", "column": "Name" } } ] }')
+        $changed = $Original -replace '\s*\] \}$', ', { "dropColumn": { "table": "dbo.Items", "column": "Name" } } ] }'
         $changed | Should -Not -Be $Original
         Set-File $db $folder $changed
         $journal = @(Get-MigrationJournal @om).Count
