@@ -31,8 +31,9 @@ Describe 'Duplicate migration numbers on <Provider>' -ForEach (Get-TestProvider)
         $err.FullyQualifiedErrorId | Should -BeLike 'InvalidMigrationFile,*'
         $problems = @($err.Exception.Problems)
         $problems | Should -HaveCount 2
-        ($problems | Where-Object { $_.ToString() -match '0002_dup\.json' }).ToString() | Should -Match '0002_unsafe\.json'
-        ($problems | Where-Object { $_.ToString() -match '^\S*0002_unsafe\.json' }).ToString() | Should -Match '0002_dup\.json'
+        @($problems | ForEach-Object { Split-Path -Leaf $_.File } | Sort-Object) | Should -Be @('0002_dup.json', '0002_unsafe.json')
+        ($problems | Where-Object { (Split-Path -Leaf $_.File) -eq '0002_dup.json' }).Message | Should -Match '0002_unsafe\.json'
+        ($problems | Where-Object { (Split-Path -Leaf $_.File) -eq '0002_unsafe.json' }).Message | Should -Match '0002_dup\.json'
         $err.Exception.Message | Should -Match 'starts with the number 2'
         $err.Exception.Message | Should -Not -Match '0001_items'
     }

@@ -70,6 +70,8 @@ Describe 'The ObjectVersions view on <Provider>' -ForEach (Get-TestProvider) {
     }
 
     It 'an application that polls it starts stamping without a restart, and the ObjectVersion gate passes' -Skip:$Skip {
+        # The application's first heartbeat at start creates the store, and with it the view.
+        $null = Send-MigrationHeartbeat @om -Application 'items-api' -InstanceId 'api-1' -ObjectVersion '2.1'
         Step-Application $db 10
         $null = Invoke-Expand @om -Path $folder -Id 0001_track -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop
         Step-Application $db 11

@@ -82,7 +82,16 @@ Describe 'Repair-Migration on <Provider>' -ForEach (Get-TestProvider) {
         $entry = @(Get-MigrationJournal @om -Id $Id | Where-Object Step -eq 'repair')[-1]
         $entry.Error | Should -Match 'forced'
         $entry.Error | Should -Match '\+ contract'
-        # Contract now runs from the repaired definition.
+    }
+
+    It 'contract runs from the repaired definition' -Skip:$Skip {
+        if ($Provider -eq 'SqlServer' -and (Invoke-Sql $db "SELECT HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'VIEW DEFINITION') AS p").p -ne 1) {
+            # The T-SQL test engine answers 0 even for sysadmin (its README): NoDependents cannot measure the drop there.
+            Set-ItResult -Skipped -Because 'the login lacks VIEW DEFINITION (the T-SQL test engine reports it missing even for sysadmin), so NoDependents cannot pass'
+            return
+        }
+        Set-File $db $folder ($Original -replace '\s*\] \}$', ', { "dropColumn": { "table": "dbo.Items", "column": "Name" } } ] }')
+        $null = Repair-Migration @om -Path $folder -Id $Id -Reason 'drop Name too, CAB 7' -Force -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop
         $null = Request-Contract @om -Id $Id -Confirm:$false
         $null = Register-MigrationClient @om -None -Reason 'test database' -Confirm:$false
         $null = Invoke-Contract @om -Id $Id -Confirm:$false -ErrorAction Stop
