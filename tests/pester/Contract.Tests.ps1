@@ -222,6 +222,7 @@ Describe 'Contract gates on <Provider>' -ForEach (Get-TestProvider) {
 
     It 'DataMigrated: one unmigrated row refuses contract (exit code 3) until Invoke-Migrate' -Skip:$Skip {
         Initialize-TestInventory $db -Rows 60
+        $null = Register-MigrationClient @cn -None -Reason 'test database: no application reads it' -Confirm:$false
         $folders.Add(($folder = New-TestInventoryFolder $db -Include '0001' -Replace $NoWindow))
         $null = Invoke-Expand @cn -Path $folder -WarningAction SilentlyContinue
         (Invoke-Migrate @cn -BatchSize 1 -MaxRows 59).ExitCode | Should -Be 1
@@ -263,6 +264,7 @@ Describe 'Contract gates on <Provider>' -ForEach (Get-TestProvider) {
 
     It 'Test-ContractReady: exit codes 2, 3, 4, 0 and -Quiet as $true/$false' -Skip:$Skip {
         Initialize-TestInventory $db -Rows 100
+        $null = Register-MigrationClient @cn -None -Reason 'test database: no application reads it' -Confirm:$false
         $folders.Add(($folder = New-TestInventoryFolder $db -Include '0001', '0002' -Replace $NoWindow))
         $null = Invoke-Expand @cn -Path $folder -Id $Id1 -WarningAction SilentlyContinue
 
