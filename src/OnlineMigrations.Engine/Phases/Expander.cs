@@ -127,7 +127,7 @@ public sealed class Expander(TargetDatabase target)
             new StepRunner(target).Run(id, Phase.Expanding, plan.Steps, allowOffline, $"Expanding {id}");
             target.Session.InTransaction(() =>
             {
-                target.Store.SetPhase(id, Phase.Expanded);
+                target.Store.SetPhase(id, Phase.Expanding, Phase.Expanded);
                 target.Store.Stamp(id, "ExpandedAt");
             });
         }
