@@ -145,12 +145,20 @@ public sealed class Expander(TargetDatabase target)
         }
         else target.Reporter.Verbose($"{id}: resuming an interrupted expand.");
 
-        new StepRunner(target).Run(id, Phase.Expanding, plan.Steps, allowOffline, $"Expanding {id}");
-        target.Session.InTransaction(() =>
+        try
         {
-            target.Store.SetPhase(id, Phase.Expanding, Phase.Expanded);
-            target.Store.Stamp(id, "ExpandedAt");
-        });
+            new StepRunner(target).Run(id, Phase.Expanding, plan.Steps, allowOffline, $"Expanding {id}");
+            target.Session.InTransaction(() =>
+            {
+                target.Store.SetPhase(id, Phase.Expanding, Phase.Expanded);
+                target.Store.Stamp(id, "ExpandedAt");
+            });
+        }
+        catch (Exception e) when (!StepRunner.Recorded(e))
+        {
+            target.RecordFailure(id, Phase.Expanding, null, started, e);
+            throw;
+        }
         target.Journal(id, Phase.Expanded, null, null, started, Outcomes.Completed);
         return target.Store.Migration(id)!.ToState();
     }
