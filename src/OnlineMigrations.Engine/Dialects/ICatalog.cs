@@ -14,6 +14,15 @@ public sealed record IndexInfo(string Name, bool Unique, bool PrimaryKey, bool U
         Columns.Contains(column, StringComparer.OrdinalIgnoreCase) || Include.Contains(column, StringComparer.OrdinalIgnoreCase);
 }
 
+/// <summary>Compares table names with a database's identifier comparison.</summary>
+public sealed class QualifiedNameComparer(StringComparer names, bool ignoreSchema = false) : IEqualityComparer<QualifiedName>
+{
+    public bool Equals(QualifiedName? x, QualifiedName? y) =>
+        ReferenceEquals(x, y) || (x is not null && y is not null && names.Equals(x.Name, y.Name) && (ignoreSchema || names.Equals(x.Schema, y.Schema)));
+
+    public int GetHashCode(QualifiedName obj) => ignoreSchema ? names.GetHashCode(obj.Name) : HashCode.Combine(names.GetHashCode(obj.Schema), names.GetHashCode(obj.Name));
+}
+
 /// <summary>What the server can do online, asked of the server (SERVERPROPERTY), never guessed.</summary>
 public sealed record ServerCapabilities(string Product, int EngineEdition, int MajorVersion, bool OnlineIndex, bool ResumableIndex, bool WaitAtLowPriority)
 {
@@ -27,7 +36,16 @@ public interface ICatalog
     bool TableExists(QualifiedName table);
     IReadOnlyList<ColumnInfo> Columns(QualifiedName table);
     ColumnInfo? Column(QualifiedName table, string column) =>
-        Columns(table).FirstOrDefault(c => string.Equals(c.Name, column, StringComparison.OrdinalIgnoreCase));
+        Columns(table).FirstOrDefault(c => Names.Equals(c.Name, column));
+    /// <summary>How this database compares identifiers: SQL Server by the database's collation, SQLite
+    /// case-insensitively for ASCII letters only.</summary>
+    StringComparer Names => StringComparer.OrdinalIgnoreCase;
+    /// <summary>Table names compared as this database compares them.</summary>
+    IEqualityComparer<QualifiedName> Tables => new QualifiedNameComparer(Names);
+    /// <summary>What on the table would make dropping or renaming <paramref name="column"/> fail and is not a
+    /// <see cref="Dependents"/> finding: expression and partial indexes, table CHECKs, generated columns
+    /// that use it. Objects in <paramref name="ignoreObjects"/> are dropped by contract itself.</summary>
+    IReadOnlyList<string> ColumnBlockers(QualifiedName table, string column, IReadOnlySet<string> ignoreObjects) => [];
     /// <summary>The primary key's columns, else those of a unique clustered index; empty when the table has neither.</summary>
     IReadOnlyList<string> KeyColumns(QualifiedName table);
     IReadOnlyList<IndexInfo> Indexes(QualifiedName table);

@@ -37,13 +37,13 @@ public sealed class RenameColumn : Operation
     private List<IndexInfo> IndexesOnFrom(OperationContext c) =>
         c.Catalog.Indexes(Table).Where(i => i.Covers(From) && !i.Name.EndsWith("__om_" + Names.ShortHash(c.Migration.Id), StringComparison.Ordinal)).ToList();
 
-    private IndexSpec Renamed(IndexInfo i, string name) => new(Table, name,
-        i.Columns.Select(x => string.Equals(x, From, StringComparison.OrdinalIgnoreCase) ? To : x).ToList(),
-        i.Include.Select(x => string.Equals(x, From, StringComparison.OrdinalIgnoreCase) ? To : x).ToList(),
-        i.Unique, i.Filter is null ? null : ReplaceWord(i.Filter, From, To));
-
-    private static string ReplaceWord(string text, string from, string to) =>
-        System.Text.RegularExpressions.Regex.Replace(text, $@"(?<![\w])\[?{System.Text.RegularExpressions.Regex.Escape(from)}\]?(?![\w])", "[" + to.Replace("]", "]]", StringComparison.Ordinal) + "]");
+    private IndexSpec Renamed(OperationContext c, IndexInfo i, string name)
+    {
+        string Swap(string x) => c.Catalog.Names.Equals(x, From) ? To : x;
+        // Only identifiers move to the new name: WHERE Kind = 'Tag' keeps its literal 'Tag'.
+        return new(Table, name, i.Columns.Select(Swap).ToList(), i.Include.Select(Swap).ToList(),
+            i.Unique, i.Filter is null ? null : c.Dialect.RenameColumnIn(i.Filter, From, To, c.Catalog.Names));
+    }
 
     public override IEnumerable<Step> Expand(OperationContext c)
     {
@@ -72,11 +72,14 @@ public sealed class RenameColumn : Operation
         // treats the default as "not written" (MirrorRule.ToDefault).
         if (from.Default is not null) c.SetFact(this, "default", from.Default);
         var addDefaultNow = c.Dialect.Provider == Provider.Sqlite ? from.Default : null;
+        if (addDefaultNow is not null && !c.Dialect.CanAddColumnWithDefault(addDefaultNow))
+            throw SqliteDialect.NotSupported($"{JsonPath}: renaming {Table}.{From}, whose default ({addDefaultNow}) is not a constant,",
+                "SQLite cannot add a column with a non-constant default to a table that has rows, nor add a default later, so the default would be lost. Rename it with a sql operation marked \"unsafe\": true in a maintenance window, or use SQL Server.");
         yield return new Step($"add column {Table}.{To} (renamed from {From})",
             [c.Dialect.AddColumn(Table, new ColumnDefinition(To, from.Type, Nullable: true, addDefaultNow, Collation: from.Collation))]);
         foreach (var index in indexes)
             yield return c.Dialect.CreateIndex($"create index {InterimIndexName(c, index.Name)} on {Table}.{To} (for {index.Name})",
-                Renamed(index, InterimIndexName(c, index.Name)), c.Catalog.Capabilities, c.AllowOffline);
+                Renamed(c, index, InterimIndexName(c, index.Name)), c.Catalog.Capabilities, c.AllowOffline);
         // New code inserts rows without the old column, so a NOT NULL old column must accept that until
         // contract drops it. A default already does; otherwise it becomes nullable — or, where SQL Server
         // cannot alter an indexed column in place (only var types can), it gets a temporary default

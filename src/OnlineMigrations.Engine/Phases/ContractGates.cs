@@ -63,7 +63,7 @@ public sealed class ContractGates(TargetDatabase target)
             yield return new GateCheck(Gates.ObjectVersion, true, "the migration names no object version");
             yield break;
         }
-        var tracked = ObjectVersions.TouchedBy(definition, ObjectVersions.Tracked(all));
+        var tracked = ObjectVersions.TouchedBy(definition, ObjectVersions.Tracked(all, target.Catalog.Tables));
         if (tracked.Count == 0)
         {
             yield return new GateCheck(Gates.ObjectVersion, true, $"no tracked table is touched; nothing carries a version to check against {version}");
