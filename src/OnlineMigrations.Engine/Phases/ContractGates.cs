@@ -36,7 +36,7 @@ public sealed class ContractGates(TargetDatabase target)
         checks.Add(new GateCheck(Gates.ContractRequested, m.ContractRequested,
             m.ContractRequested ? $"requested at {m.ContractRequestedAt:u} by {m.ContractRequestedBy}" : $"not requested yet; run Request-Contract -Id {m.Id} so applications can switch off the old shape"));
         checks.Add(Fleet(m));
-        checks.Add(expanded ? Dependents(definition, context) : new GateCheck(Gates.NoDependents, false, "not measured before expand is complete"));
+        checks.Add(expanded ? Dependents(m, definition, context, all) : new GateCheck(Gates.NoDependents, false, "not measured before expand is complete"));
         var earlier = all.Where(x => MigrationDefinition.CompareIds(x.Id, m.Id) < 0 && x.Phase is not (Phase.Completed or Phase.RolledBack)).Select(x => $"{x.Id} ({x.Phase})").ToList();
         checks.Add(new GateCheck(Gates.EarlierMigrationsContracted, earlier.Count == 0,
             earlier.Count == 0 ? "every earlier migration is contracted or rolled back" : $"contract these first: {string.Join(", ", earlier)}"));
@@ -113,8 +113,11 @@ public sealed class ContractGates(TargetDatabase target)
             live.Count == 0 ? $"no live application instance has reported a heartbeat{goneText}" : $"all {live.Count} live instance(s) acknowledged {m.Id}{goneText}");
     }
 
-    private GateCheck Dependents(MigrationDefinition definition, OperationContext context)
+    private GateCheck Dependents(StoredMigration m, MigrationDefinition definition, OperationContext context, List<StoredMigration> all)
     {
+        // What would make contract fail part-way is reported here too, so Test-ContractReady shows it.
+        var cannot = m.Phase == Phase.Contracting ? [] : new ContractPreflight(target).Problems(m, context, all);
+        if (cannot.Count > 0) return new GateCheck(Gates.NoDependents, false, "contract could not finish: " + string.Join("; ", cannot));
         var drops = definition.Operations.SelectMany(o => o.Drops).ToList();
         if (drops.Count == 0) return new GateCheck(Gates.NoDependents, true, "contract drops nothing");
         // What contract itself removes does not count: our sync triggers, and the indexes a rename or
