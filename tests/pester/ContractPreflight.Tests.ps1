@@ -118,4 +118,36 @@ Describe 'Contract preflight on <Provider>' -ForEach (Get-TestProvider) {
         }
         Assert-PreflightRefusal $db $folder '0001_rename_host' "*later migration '0002_host_upper'*Host*" -UndoFirst '0002_host_upper'
     }
+
+    Context 'a contract that fails anyway' {
+        BeforeEach {
+            if (-not $Skip) {
+                # The baseline's index on Host is a NoDependents finding, overridden with -Force: the drop then fails.
+                $folder = New-TestMigrationFolder $db -Files @{ '0001_drop_host.json' = $dropHost }
+                Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue | Out-Null
+                Invoke-Migrate @om -Confirm:$false | Out-Null
+                Request-Contract @om -Id 0001_drop_host -Confirm:$false | Out-Null
+                $catalog = Get-TestCatalogSnapshot $db
+                $data = Get-TestDataSnapshot $db
+                { Invoke-Contract @om -Id 0001_drop_host -Force -Reason 'the index goes too' -Confirm:$false -WarningAction SilentlyContinue } | Should -Throw
+                $state = Get-MigrationState @om -Id 0001_drop_host
+                $state.Phase | Should -Be 'Contracting'
+                $state.LastError | Should -Not -BeNullOrEmpty
+            }
+        }
+
+        It 'can be undone with Undo-Expand when its first step failed, leaving the database as before' -Skip:$Skip {
+            (Undo-Expand @om -Id 0001_drop_host -Confirm:$false -WarningAction SilentlyContinue).Phase | Should -Be 'RolledBack'
+            Get-TestCatalogSnapshot $db | Should -Be $catalog
+            Get-TestDataSnapshot $db | Should -Be $data
+        }
+
+        It 'completes when run again after what blocked it is removed' -Skip:$Skip {
+            $drop = if ($Provider -eq 'Sqlite') { 'DROP INDEX IX_Instances_Host' } else { "DROP INDEX IX_Instances_Host ON $t" }
+            Invoke-Sql $db $drop | Out-Null
+            (Invoke-Contract @om -Id 0001_drop_host -Confirm:$false -WarningAction SilentlyContinue).Phase | Should -Be 'Completed'
+            (Get-TestColumn $db 'Instances').Name | Should -Not -Contain 'Host'
+            (Invoke-Sql $db "SELECT COUNT(*) AS n FROM $t").n | Should -Be 20
+        }
+    }
 }
