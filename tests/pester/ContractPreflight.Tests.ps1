@@ -56,6 +56,11 @@ Describe 'Contract preflight on <Provider>' -ForEach (Get-TestProvider) {
     }
     AfterEach { if (-not $Skip) { Remove-TestWorkspace $db -Folder $folder } }
 
+    It 'refuses to drop a column an index lists, even with -Force' -Skip:$Skip {
+        $folder = New-TestMigrationFolder $db -Files @{ '0001_drop_host.json' = $dropHost }
+        Assert-PreflightRefusal $db $folder '0001_drop_host' '*index IX_Instances_Host*Host*'
+    }
+
     It 'refuses to drop a column an expression index uses' -Skip:($Skip -or $Provider -eq 'SqlServer') {
         # SQL Server has no expression indexes (an index on a computed column is the computed-column case).
         # Only the index under test uses Host: the plain index of the baseline is a NoDependents finding.
@@ -122,14 +127,24 @@ Describe 'Contract preflight on <Provider>' -ForEach (Get-TestProvider) {
     Context 'a contract that fails anyway' {
         BeforeEach {
             if (-not $Skip) {
-                # The baseline's index on Host is a NoDependents finding, overridden with -Force: the drop then fails.
+                # A view that reads Host is a NoDependents finding, overridden with -Force: the drop then fails
+                # (SQLite re-checks its views; SQL Server refuses under a schema-bound one).
+                $v = Get-TestTableName $db 'V_Hosts'
+                if ($Provider -eq 'Sqlite') {
+                    Invoke-Sql $db 'DROP INDEX IX_Instances_Host' | Out-Null
+                    Invoke-Sql $db "CREATE VIEW $v AS SELECT Id, Host FROM $t" | Out-Null
+                }
+                else {
+                    Invoke-Sql $db "DROP INDEX IX_Instances_Host ON $t" | Out-Null
+                    Invoke-Sql $db "CREATE VIEW $v WITH SCHEMABINDING AS SELECT Id, Host FROM $t" | Out-Null
+                }
                 $folder = New-TestMigrationFolder $db -Files @{ '0001_drop_host.json' = $dropHost }
                 Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue | Out-Null
                 Invoke-Migrate @om -Confirm:$false | Out-Null
                 Request-Contract @om -Id 0001_drop_host -Confirm:$false | Out-Null
                 $catalog = Get-TestCatalogSnapshot $db
                 $data = Get-TestDataSnapshot $db
-                { Invoke-Contract @om -Id 0001_drop_host -Force -Reason 'the index goes too' -Confirm:$false -WarningAction SilentlyContinue } | Should -Throw
+                { Invoke-Contract @om -Id 0001_drop_host -Force -Reason 'the view goes too' -Confirm:$false -WarningAction SilentlyContinue } | Should -Throw
                 $state = Get-MigrationState @om -Id 0001_drop_host
                 $state.Phase | Should -Be 'Contracting'
                 $state.LastError | Should -Not -BeNullOrEmpty
@@ -143,8 +158,7 @@ Describe 'Contract preflight on <Provider>' -ForEach (Get-TestProvider) {
         }
 
         It 'completes when run again after what blocked it is removed' -Skip:$Skip {
-            $drop = if ($Provider -eq 'Sqlite') { 'DROP INDEX IX_Instances_Host' } else { "DROP INDEX IX_Instances_Host ON $t" }
-            Invoke-Sql $db $drop | Out-Null
+            Invoke-Sql $db "DROP VIEW $v" | Out-Null
             (Invoke-Contract @om -Id 0001_drop_host -Confirm:$false -WarningAction SilentlyContinue).Phase | Should -Be 'Completed'
             (Get-TestColumn $db 'Instances').Name | Should -Not -Contain 'Host'
             (Invoke-Sql $db "SELECT COUNT(*) AS n FROM $t").n | Should -Be 20

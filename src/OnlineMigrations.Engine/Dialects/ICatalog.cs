@@ -60,3 +60,13 @@ public interface ICatalog
     /// <summary>Whether a non-table object (synonym, view) of this name exists.</summary>
     bool ObjectExists(QualifiedName name);
 }
+
+/// <summary>Checks of <see cref="ICatalog.ColumnBlockers"/> that read the catalog the same way on every engine.</summary>
+internal static class ColumnChecks
+{
+    /// <summary>Indexes that contract leaves in place and that list the column: no engine drops a column under one.</summary>
+    public static List<string> CoveringIndexes(ICatalog catalog, QualifiedName table, string column, IReadOnlySet<string> ignoreObjects) =>
+        catalog.Indexes(table).Where(i => !ignoreObjects.Contains(i.Name) && (i.Columns.Contains(column, catalog.Names) || i.Include.Contains(column, catalog.Names)))
+            .Select(i => i.PrimaryKey ? $"the primary key {i.Name}" : $"the index {i.Name}").ToList();
+
+}

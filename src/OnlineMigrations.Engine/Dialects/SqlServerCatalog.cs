@@ -66,9 +66,9 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
         """;
 
     public IReadOnlyList<string> ColumnBlockers(QualifiedName table, string column, IReadOnlySet<string> ignoreObjects) =>
-        session.Query(ExpressionsQuery, new { name = Name(table) }, r => (Kind: r.GetString(0), Object: r.GetString(1), Definition: r.IsDBNull(2) ? "" : r.GetString(2)))
+        ColumnChecks.CoveringIndexes(this, table, column, ignoreObjects).Concat(session.Query(ExpressionsQuery, new { name = Name(table) }, r => (Kind: r.GetString(0), Object: r.GetString(1), Definition: r.IsDBNull(2) ? "" : r.GetString(2)))
             .Where(x => !ignoreObjects.Contains(x.Object) && !Names.Equals(x.Object, column) && SqlText.Mentions(x.Definition, column, Names))
-            .Select(x => $"the {x.Kind} {x.Object} ({x.Definition})").ToList();
+            .Select(x => $"the {x.Kind} {x.Object} ({x.Definition})")).ToList();
 
     private string Name(QualifiedName t) => dialect.Table(t);
 

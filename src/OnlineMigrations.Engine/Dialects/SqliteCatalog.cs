@@ -53,7 +53,7 @@ internal sealed class SqliteCatalog(SqliteDialect dialect, Connections.Session c
 
     public IReadOnlyList<string> ColumnBlockers(QualifiedName table, string column, IReadOnlySet<string> ignoreObjects)
     {
-        var found = new List<string>();
+        var found = ColumnChecks.CoveringIndexes(this, table, column, ignoreObjects);
         var tableSql = connection.Scalar<string?>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = @name COLLATE NOCASE", new { name = table.Name }) ?? "";
         foreach (var item in SqlText.TableItems(tableSql))
         {
