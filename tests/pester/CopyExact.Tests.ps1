@@ -68,6 +68,20 @@ Describe 'Copying a column exactly on <Provider>' -ForEach (Get-TestProvider) {
         ((Invoke-Sql $db "SELECT Id, Label FROM $t ORDER BY Id") | ForEach-Object { "$($_.Id):$($_.Label)" }) -join ' ' | Should -Be '1:red 2:red 5:red 7:blue'
     }
 
+    It 'reads the filter of a partial index from its WHERE clause, not from a name that contains the word where' -Skip:($Skip -or $Provider -eq 'SqlServer') {
+        # SQL Server: skipped on the T-SQL engine, whose sys.indexes shows has_filter = 0 and no filter_definition.
+        $t = Get-TestTableName $db 'Items'
+        Invoke-Sql $db "CREATE TABLE $t (Id INTEGER PRIMARY KEY, Kind TEXT NOT NULL, Tag TEXT)" | Out-Null
+        Invoke-Sql $db "CREATE UNIQUE INDEX [UX where Tag] ON $t (Tag) WHERE Kind <> 'where'" | Out-Null
+        $folder = New-TestMigrationFolder $db -Files @{
+            '0001_tag_to_label.json' = '{ "operations": [ { "renameColumn": { "table": "dbo.Items", "from": "Tag", "to": "Label" } } ] }'
+        }
+        Invoke-ThroughContract $db $folder '0001_tag_to_label'
+        (Invoke-Sql $db "SELECT sql FROM sqlite_master WHERE name = 'UX where Tag'").sql | Should -BeLike "*([[]Label]) WHERE Kind <> 'where'"
+        Invoke-Sql $db "INSERT INTO $t (Id, Kind, Label) VALUES (1, 'where', 'x'), (2, 'where', 'x'), (3, 'a', 'x')" | Out-Null
+        { Invoke-Sql $db "INSERT INTO $t (Id, Kind, Label) VALUES (4, 'b', 'x')" } | Should -Throw '*UNIQUE*'
+    }
+
     It 'keeps the literal of a partial index on an altered column when the shadow takes its place' -Skip:($Skip -or $Provider -eq 'SqlServer') {
         # SQL Server: skipped on the T-SQL engine, whose sys.indexes shows has_filter = 0 and no filter_definition.
         $t = Get-TestTableName $db 'Items'

@@ -109,10 +109,25 @@ internal sealed class SqliteCatalog(SqliteDialect dialect, Connections.Session c
         {
             var columns = connection.Query("SELECT name FROM pragma_index_info(@name) ORDER BY seqno", new { name }, r => r.IsDBNull(0) ? "" : r.GetString(0));
             var sql = connection.Scalar<string?>("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = @name", new { name });
-            var where = sql is null ? null : Regex.Match(sql, @"\bWHERE\b(.*)$", RegexOptions.IgnoreCase | RegexOptions.Singleline) is { Success: true } m ? m.Groups[1].Value.Trim() : null;
+            var where = sql is null ? null : Filter(sql);
             result.Add(new IndexInfo(name, unique, origin == "pk", origin == "u", columns, [], where));
         }
         return result;
+    }
+
+    // The WHERE keyword after the column list, not a "where" inside an index name, a quoted name or a literal.
+    private static string? Filter(string indexSql)
+    {
+        var tokens = SqlText.Tokenize(indexSql);
+        var depth = 0;
+        foreach (var t in tokens)
+        {
+            if (t.Kind == SqlTokenKind.Symbol && t.Text == "(") depth++;
+            else if (t.Kind == SqlTokenKind.Symbol && t.Text == ")") depth--;
+            else if (depth == 0 && t.Kind == SqlTokenKind.Word && string.Equals(t.Text, "WHERE", StringComparison.OrdinalIgnoreCase))
+                return indexSql[(t.Start + t.Text.Length)..].Trim();
+        }
+        return null;
     }
 
     public IReadOnlyList<string> Triggers(QualifiedName table) =>
