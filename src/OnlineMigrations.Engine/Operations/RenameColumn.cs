@@ -73,8 +73,13 @@ public sealed class RenameColumn : Operation
         if (from.Default is not null) c.SetFact(this, "default", from.Default);
         var addDefaultNow = c.Dialect.Provider == Provider.Sqlite ? from.Default : null;
         if (addDefaultNow is not null && !c.Dialect.CanAddColumnWithDefault(addDefaultNow))
-            throw SqliteDialect.NotSupported($"{JsonPath}: renaming {Table}.{From}, whose default ({addDefaultNow}) is not a constant,",
-                "SQLite cannot add a column with a non-constant default to a table that has rows, nor add a default later, so the default would be lost. Rename it with a sql operation marked \"unsafe\": true in a maintenance window, or use SQL Server.");
+        {
+            // SQLite cannot add a column with a non-constant default (CURRENT_TIMESTAMP) to a table with rows,
+            // nor add a default later: the new column goes without one while the trigger fills it, and
+            // contract drops it and renames the old column, whose definition (default included) thereby stays.
+            c.SetFact(this, "renameInPlace", "true");
+            addDefaultNow = null;
+        }
         yield return new Step($"add column {Table}.{To} (renamed from {From})",
             [c.Dialect.AddColumn(Table, new ColumnDefinition(To, from.Type, Nullable: true, addDefaultNow, Collation: from.Collation))]);
         foreach (var index in indexes)
@@ -105,7 +110,7 @@ public sealed class RenameColumn : Operation
     private string TemporaryDefault(OperationContext c) => Names.Internal($"DF_{Table.Name}_{From}", "om_" + Names.ShortHash(c.Migration.Id));
 
     public override IEnumerable<SyncRule> SyncRules(OperationContext c) =>
-        [new MirrorRule(Table, From, To) { ToDefault = c.Dialect.Provider == Provider.Sqlite ? c.Fact(this, "default") : null }];
+        [new MirrorRule(Table, From, To) { ToDefault = c.Dialect.Provider == Provider.Sqlite && c.Fact(this, "renameInPlace") is null ? c.Fact(this, "default") : null }];
 
     public override IEnumerable<BackfillAssignment> Backfill(OperationContext c)
     {
@@ -121,6 +126,18 @@ public sealed class RenameColumn : Operation
 
     public override IEnumerable<Step> Contract(OperationContext c)
     {
+        if (c.Fact(this, "renameInPlace") == "true")
+        {
+            // The old column's indexes follow it through the rename; the interim ones on the new column go.
+            var inPlace = OriginalIndexes(c).Select(name => c.Dialect.DropIndex(Table, InterimIndexName(c, name))).ToList();
+            if (c.Catalog.Column(Table, From) is not null)
+            {
+                if (c.Catalog.Column(Table, To) is not null) inPlace.AddRange(c.Dialect.DropColumn(Table, To));
+                inPlace.Add(c.Dialect.RenameColumn(Table, From, To));
+            }
+            if (inPlace.Count > 0) yield return new Step($"rename {Table}.{From} to {To} in place (keeping its definition)", inPlace);
+            yield break;
+        }
         var statements = new List<string>();
         var live = c.Catalog.Indexes(Table);
         var constraints = (c.Fact(this, "uniqueConstraints") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
