@@ -65,7 +65,8 @@ Describe 'Four runners at once on <Provider>' -ForEach @(Get-TestProvider) {
             $slow = if ($Provider -eq 'Sqlite') {
                 'CREATE TABLE SlowWork AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2500000) SELECT count(*) AS n FROM c'
             }
-            else { "WAITFOR DELAY '00:00:02'" }
+            # A two-second busy loop (not WAITFOR, which the T-SQL test engine lacks).
+            else { "DECLARE @until datetime2 = DATEADD(second, 2, SYSUTCDATETIME()), @n int = 0;`nWHILE SYSUTCDATETIME() < @until SET @n += 1;" }
             $files = @{ '0000_slow.json' = (@{ description = 'a slow expand step'; operations = @(@{ sql = @{ expand = $slow } }) } | ConvertTo-Json -Depth 5) }
             $folder = New-TestMigrationFolder $db -Source (Join-Path $PSScriptRoot '../../samples/inventory') -Files $files
         }

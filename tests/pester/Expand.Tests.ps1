@@ -51,7 +51,8 @@ Describe 'Invoke-Expand on <Provider>' -ForEach (Get-TestProvider) {
 
         $null = Invoke-Expand @om -Path $folder -Id 0001_instances_compute_host -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop
         $steps = @(Get-MigrationJournal @om -Id 0001_instances_compute_host | Where-Object { $_.Step -and $_.Outcome -eq 'Succeeded' })
-        $steps | Should -HaveCount 6
+        # Six steps; five where the version column's helper index cannot be built online (it is skipped).
+        $steps | Should -HaveCount $(if (Test-TestOnlineIndex $db) { 6 } else { 5 })
         foreach ($step in $steps) {
             $script[0] | Should -BeLike "*-- $($step.Step)*"
             foreach ($statement in $step.Statement -split "`n(?=CREATE TRIGGER|CREATE INDEX|ALTER TABLE)") {

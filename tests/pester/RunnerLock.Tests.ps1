@@ -26,7 +26,8 @@ BeforeAll {
         $slow = if ($db.Provider -eq 'Sqlite') {
             'CREATE TABLE SlowDone AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000000) SELECT COUNT(*) AS n FROM c'
         }
-        else { "WAITFOR DELAY '00:00:04';\nCREATE TABLE [$($db.Schema)].[SlowDone] (n int NOT NULL);" }
+        # A four-second busy loop (not WAITFOR, which the T-SQL test engine lacks).
+        else { "DECLARE @until datetime2 = DATEADD(second, 4, SYSUTCDATETIME()), @n int = 0;\nWHILE SYSUTCDATETIME() < @until SET @n += 1;\nCREATE TABLE [$($db.Schema)].[SlowDone] (n int NOT NULL);" }
         New-TestMigrationFolder $db -Files @{
             '0001_slow.json' = @"
 { "operations": [

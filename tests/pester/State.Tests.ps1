@@ -92,11 +92,13 @@ Describe 'Migration state on <Provider>' -ForEach (Get-TestProvider) {
 
         $journal = @(Get-MigrationJournal @om -Id 0001_instances_compute_host -ErrorAction Stop)
         $steps = @($journal | Where-Object Step)
-        # The sample's expand: version column, its index, ComputeHost, its index, the MemoryMb shadow, the sync trigger.
-        $steps | Should -HaveCount 6
+        # The sample's expand: version column, its index (a helper index, built only where that is
+        # online), ComputeHost, its index, the MemoryMb shadow, the sync trigger.
+        $expected = if (Test-TestOnlineIndex $db) { 6 } else { 5 }
+        $steps | Should -HaveCount $expected
         $steps.Step | Should -Be @($steps.Step | Sort-Object)
         $steps[0].Step | Should -BeLike '01. *'
-        $steps[-1].Step | Should -BeLike '06. create sync trigger*'
+        $steps[-1].Step | Should -BeLike "0$expected. create sync trigger*"
         $login = if ($Provider -eq 'Sqlite') { [Environment]::UserName } else { (Invoke-Sql $db 'SELECT SUSER_SNAME() AS n').n }
         foreach ($entry in $steps) {
             $entry.Id | Should -Be '0001_instances_compute_host'

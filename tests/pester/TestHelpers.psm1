@@ -128,23 +128,36 @@ function Remove-TestDatabase {
             }
             return
         }
-        # Foreign keys first, then every object, then the schema.
-        $drop = @"
-DECLARE @schema sysname = @name, @sql nvarchar(max) = N'';
-SELECT @sql += N'ALTER TABLE ' + QUOTENAME(@schema) + N'.' + QUOTENAME(OBJECT_NAME(fk.parent_object_id)) + N' DROP CONSTRAINT ' + QUOTENAME(fk.name) + N';'
-  FROM sys.foreign_keys fk WHERE fk.schema_id = SCHEMA_ID(@schema);
-SELECT @sql += N'DROP ' + CASE o.type WHEN 'U' THEN N'TABLE' WHEN 'V' THEN N'VIEW' WHEN 'P' THEN N'PROCEDURE'
-                        WHEN 'TR' THEN N'TRIGGER' WHEN 'SO' THEN N'SEQUENCE' WHEN 'SN' THEN N'SYNONYM' ELSE N'FUNCTION' END
-             + N' ' + QUOTENAME(@schema) + N'.' + QUOTENAME(o.name) + N';'
-  FROM sys.objects o WHERE o.schema_id = SCHEMA_ID(@schema) AND o.type IN ('V', 'P', 'FN', 'IF', 'TF', 'TR', 'SO', 'SN') AND o.parent_object_id = 0;
-SELECT @sql += N'DROP TABLE ' + QUOTENAME(@schema) + N'.' + QUOTENAME(t.name) + N';'
-  FROM sys.tables t WHERE t.schema_id = SCHEMA_ID(@schema);
-SELECT @sql += N'DROP TYPE ' + QUOTENAME(@schema) + N'.' + QUOTENAME(t.name) + N';'
-  FROM sys.types t WHERE t.schema_id = SCHEMA_ID(@schema) AND t.is_user_defined = 1;
-SET @sql += N'DROP SCHEMA ' + QUOTENAME(@schema) + N';';
-IF SCHEMA_ID(@schema) IS NOT NULL EXEC sys.sp_executesql @sql;
+        # Foreign keys first, then every object, then the schema. The statements are listed by one
+        # query and run one at a time: string aggregation by SELECT @sql += ... over several rows is
+        # undefined in T-SQL (and keeps only one row on the T-SQL test engine).
+        $cs = $Database.ConnectionString
+        $p = @{ s = $Database.Schema }
+        $list = @"
+SELECT 1 AS ord, N'ALTER TABLE ' + QUOTENAME(@s) + N'.' + QUOTENAME(OBJECT_NAME(fk.parent_object_id)) + N' DROP CONSTRAINT ' + QUOTENAME(fk.name) AS stmt
+  FROM sys.foreign_keys fk WHERE fk.schema_id = SCHEMA_ID(@s)
+UNION ALL
+SELECT 2, N'DROP ' + CASE CAST(o.type AS varchar(2)) WHEN 'V' THEN N'VIEW' WHEN 'P' THEN N'PROCEDURE' WHEN 'SN' THEN N'SYNONYM' ELSE N'FUNCTION' END
+       + N' ' + QUOTENAME(@s) + N'.' + QUOTENAME(o.name)
+  FROM sys.objects o WHERE o.schema_id = SCHEMA_ID(@s) AND CAST(o.type AS varchar(2)) IN ('V', 'P', 'FN', 'IF', 'TF', 'SN') AND o.parent_object_id = 0
+UNION ALL
+SELECT 3, N'DROP TABLE ' + QUOTENAME(@s) + N'.' + QUOTENAME(t.name) FROM sys.tables t WHERE t.schema_id = SCHEMA_ID(@s)
+ORDER BY ord
 "@
-        Invoke-Sql -Provider SqlServer -ConnectionString $Database.ConnectionString -Sql $drop -Parameters @{ name = $Database.Schema }
+        # Sequences and types last, listed again: an identity column's own sequence (a T-SQL engine on
+        # PostgreSQL lists it) goes with its table.
+        $rest = @"
+SELECT N'DROP SEQUENCE ' + QUOTENAME(@s) + N'.' + QUOTENAME(o.name) AS stmt FROM sys.objects o WHERE o.schema_id = SCHEMA_ID(@s) AND CAST(o.type AS varchar(2)) = 'SO'
+UNION ALL
+SELECT N'DROP TYPE ' + QUOTENAME(@s) + N'.' + QUOTENAME(t.name) FROM sys.types t WHERE t.schema_id = SCHEMA_ID(@s) AND t.is_user_defined = 1
+"@
+        if (-not (Invoke-Sql -Provider SqlServer -ConnectionString $cs -Sql 'SELECT SCHEMA_ID(@s) AS id' -Parameters $p).id) { return }
+        foreach ($query in $list, $rest) {
+            foreach ($row in @(Invoke-Sql -Provider SqlServer -ConnectionString $cs -Sql $query -Parameters $p)) {
+                Invoke-Sql -Provider SqlServer -ConnectionString $cs -Sql $row.stmt | Out-Null
+            }
+        }
+        Invoke-Sql -Provider SqlServer -ConnectionString $cs -Sql "DROP SCHEMA [$($Database.Schema.Replace(']', ']]'))];" | Out-Null
     }
 }
 
@@ -272,9 +285,42 @@ function ConvertTo-TestSchemaText {
     $Text.Replace('[dbo]', "[$($Database.Schema)]") -replace '(?<![\w\]])dbo\.', "$($Database.Schema)."
 }
 
-function Initialize-TestBaseline {
-    <# Creates the sample inventory schema (samples/baseline/<provider>.sql) in the test database. #>
+function Test-TestOnlineIndex {
+    <# True where the test server builds indexes online (SQLite; SQL Server Enterprise, Developer, Azure SQL). #>
     param([Parameter(Mandatory, Position = 0)][psobject]$Database)
+    if ($Database.Provider -ne 'SqlServer') { return $true }
+    $row = Invoke-Sql $Database "SELECT CAST(SERVERPROPERTY('EngineEdition') AS int) AS e, CAST(SERVERPROPERTY('Babelfish') AS int) AS b"
+    ($row.e -in 3, 5, 8) -and -not $row.b
+}
+
+function Get-TestSkipReason {
+    <#
+    .SYNOPSIS
+        Why a test cannot run against the ONLINEMIGRATIONS_TEST_SQLSERVER server, or $null when it can:
+        -Needs names a SQL Server feature the T-SQL test engine (Babelfish) lacks. Use it in -Skip and
+        in the test's name, so a skipped run says which engine difference it waits on.
+    #>
+    param([Parameter(Mandatory)][string]$Needs)
+    if (-not $env:ONLINEMIGRATIONS_TEST_SQLSERVER) { return $null }
+    if ($null -eq $script:Babelfish) {
+        $row = Invoke-Sql -Provider SqlServer -ConnectionString $env:ONLINEMIGRATIONS_TEST_SQLSERVER -Sql "SELECT CAST(SERVERPROPERTY('Babelfish') AS int) AS b"
+        $script:Babelfish = [bool]$row.b
+    }
+    if ($script:Babelfish) { "the T-SQL test engine lacks $Needs" } else { $null }
+}
+
+function Initialize-TestBaseline {
+    <#
+    .SYNOPSIS
+        Creates the sample inventory schema (samples/baseline/<provider>.sql) in the test database.
+        The sample's first migration renames an indexed column, whose index is built again on the new
+        column: on a SQL Server edition without online index builds (Standard, the T-SQL test engine)
+        that step is offline, so for such a server this also sets Invoke-Expand's -AllowOffline default
+        for the calling test (Edition.Tests.ps1 covers the refusal without it).
+    #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database)
+    if (Test-TestOnlineIndex $Database) { $global:PSDefaultParameterValues.Remove('Invoke-Expand:AllowOffline') }
+    else { $global:PSDefaultParameterValues['Invoke-Expand:AllowOffline'] = $true }
     $file = if ($Database.Provider -eq 'Sqlite') { 'sqlite.sql' } else { 'sqlserver.sql' }
     $sql = Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot "../../samples/baseline/$file")
     Invoke-Sql $Database (ConvertTo-TestSchemaText $Database $sql)
@@ -321,8 +367,10 @@ function Get-TestCatalogSnapshot {
     }
     else {
         $rows = Invoke-Sql $Database @"
-SELECT 'object' AS kind, o.name + ':' + o.type + ':' + ISNULL(OBJECT_NAME(o.parent_object_id), '') AS item
+SELECT 'object' AS kind, o.name + ':' + CAST(o.type AS varchar(2)) + ':' + ISNULL(OBJECT_NAME(o.parent_object_id), '') AS item
   FROM sys.objects o WHERE o.schema_id = SCHEMA_ID(@s)
+  -- A T-SQL engine that names every default constraint itself (DF_<table>_<n>): the default's text is on the column line.
+  AND NOT (CAST(o.type AS varchar(2)) = 'D' AND SERVERPROPERTY('Babelfish') IS NOT NULL)
 UNION ALL
 SELECT 'column', t.name + '.' + c.name + ':' + TYPE_NAME(c.user_type_id) + '(' + CAST(c.max_length AS varchar(10)) + ',' + CAST(c.precision AS varchar(10)) + ',' + CAST(c.scale AS varchar(10)) + ')'
        + ':' + CAST(c.is_nullable AS varchar(1)) + ':' + ISNULL(c.collation_name, '') + ':' + CAST(c.column_id AS varchar(10)) + ':' + ISNULL(OBJECT_DEFINITION(c.default_object_id), '')
@@ -375,6 +423,8 @@ function Start-TestPwsh {
     $base = Join-Path ([IO.Path]::GetTempPath()) "onlinemigrations-child-$([guid]::NewGuid().ToString('N'))"
     $scriptPath = "$base.ps1"
     $prelude = "`$ErrorActionPreference = 'Stop'`nImport-Module '$((Get-TestModulePath).Replace("'", "''"))' -Force`n"
+    # The child acts like its parent test: with the offline default Initialize-TestBaseline set, if any.
+    if ($global:PSDefaultParameterValues['Invoke-Expand:AllowOffline']) { $prelude += "`$PSDefaultParameterValues['Invoke-Expand:AllowOffline'] = `$true`n" }
     Set-Content -LiteralPath $scriptPath -Value ($prelude + $Script) -Encoding utf8
     $pwsh = @(Get-TestPwsh)
     $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $scriptPath)
@@ -397,7 +447,7 @@ function Wait-TestCondition {
     throw "Timed out after $TimeoutSeconds s waiting for $Because."
 }
 
-Export-ModuleMember -Function Get-TestStoreSchema, Get-TestConnectionParameters, Get-TestTableName, ConvertTo-TestSchemaText, Initialize-TestBaseline,
+Export-ModuleMember -Function Get-TestStoreSchema, Get-TestConnectionParameters, Get-TestTableName, ConvertTo-TestSchemaText, Initialize-TestBaseline, Test-TestOnlineIndex, Get-TestSkipReason,
     New-TestMigrationFolder, Get-TestCatalogSnapshot, Get-TestStoreObject, Remove-TestWorkspace, Start-TestPwsh, Wait-TestCondition
 
 # ---- Helpers for the migrate / contract / fleet tests (appended) ----------------------------------

@@ -23,10 +23,41 @@ public sealed class QualifiedNameComparer(StringComparer names, bool ignoreSchem
     public int GetHashCode(QualifiedName obj) => ignoreSchema ? names.GetHashCode(obj.Name) : HashCode.Combine(names.GetHashCode(obj.Schema), names.GetHashCode(obj.Name));
 }
 
-/// <summary>What the server can do online, asked of the server (SERVERPROPERTY), never guessed.</summary>
+/// <summary>What the server can do, asked of the server (SERVERPROPERTY, and which catalog views it
+/// has), never guessed. The language features below default to what every supported SQL Server has;
+/// a T-SQL engine that lacks one says so (see SqlServerCatalog.FromServerProperties), and the dialect
+/// then takes a path that is equally right on SQL Server, or refuses with <see cref="Lacks"/>.</summary>
 public sealed record ServerCapabilities(string Product, int EngineEdition, int MajorVersion, bool OnlineIndex, bool ResumableIndex, bool WaitAtLowPriority)
 {
     public static readonly ServerCapabilities Sqlite = new("SQLite", 0, 3, OnlineIndex: true, ResumableIndex: false, WaitAtLowPriority: false);
+
+    /// <summary>TRIGGER_NESTLEVEL(object_id): a trigger can tell its own recursion from other triggers.</summary>
+    public bool TriggerNestLevelOfObject { get; init; } = true;
+    /// <summary>CREATE SYNONYM.</summary>
+    public bool Synonyms { get; init; } = true;
+    /// <summary>ALTER TABLE ... WITH NOCHECK ADD CONSTRAINT and WITH CHECK CHECK CONSTRAINT (untrusted constraints).</summary>
+    public bool UntrustedConstraints { get; init; } = true;
+    /// <summary>ALTER TABLE ... ALTER COLUMN with an explicit NULL or NOT NULL.</summary>
+    public bool AlterColumnNullability { get; init; } = true;
+    /// <summary>ALTER TABLE ... DROP CONSTRAINT of a default constraint (without it, dropping the column drops its default).</summary>
+    public bool DropDefaultConstraints { get; init; } = true;
+    /// <summary>sp_rename of an index.</summary>
+    public bool RenameIndex { get; init; } = true;
+    /// <summary>sys.dm_sql_referenced_entities (column references of modules that are not schema-bound).</summary>
+    public bool ReferencedEntities { get; init; } = true;
+    /// <summary>sys.sql_expression_dependencies is maintained (lists what modules reference).</summary>
+    public bool ExpressionDependencies { get; init; } = true;
+    /// <summary>sys.stats_columns.</summary>
+    public bool StatsColumns { get; init; } = true;
+    /// <summary>sys.indexes.name is the name the index was created with (not an internal, suffixed one).</summary>
+    public bool IndexNamesAsDeclared { get; init; } = true;
+    /// <summary>sys.indexes reports a filtered index's filter.</summary>
+    public bool IndexFilters { get; init; } = true;
+    /// <summary>HAS_PERMS_BY_NAME answers truly for database permissions.</summary>
+    public bool PermissionFunctions { get; init; } = true;
+
+    /// <summary>A refusal naming what this server lacks, for an operation that cannot run without it.</summary>
+    public string Lacks(string feature) => $"this server ({Product}) does not support {feature}";
 }
 
 /// <summary>Reads the live catalog; every method is read-only.</summary>
@@ -42,9 +73,9 @@ public interface ICatalog
     StringComparer Names => StringComparer.OrdinalIgnoreCase;
     /// <summary>Table names compared as this database compares them.</summary>
     IEqualityComparer<QualifiedName> Tables => new QualifiedNameComparer(Names);
-    /// <summary>What on the table would make dropping or renaming <paramref name="column"/> fail and is not a
-    /// <see cref="Dependents"/> finding: expression and partial indexes, table CHECKs, generated columns
-    /// that use it. Objects in <paramref name="ignoreObjects"/> are dropped by contract itself.</summary>
+    /// <summary>What on the table would make dropping or renaming <paramref name="column"/> fail: indexes that list
+    /// it, expression and partial indexes, CHECKs and generated columns that use it. Objects in
+    /// <paramref name="ignoreObjects"/> are dropped by contract itself.</summary>
     IReadOnlyList<string> ColumnBlockers(QualifiedName table, string column, IReadOnlySet<string> ignoreObjects) => [];
     /// <summary>The primary key's columns, else those of a unique clustered index; empty when the table has neither.</summary>
     IReadOnlyList<string> KeyColumns(QualifiedName table);

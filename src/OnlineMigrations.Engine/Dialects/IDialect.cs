@@ -85,6 +85,16 @@ public interface IDialect
     /// <summary>True where a long read must be cut into key ranges to hold no long locks (SQL Server);
     /// false where readers never block writers (SQLite in WAL mode), so one statement reads fastest.</summary>
     bool BatchedReads { get; }
+    /// <summary>The most rows one backfill batch may touch (SQL Server: below the lock-escalation threshold).</summary>
+    int MaxBatchRows { get; }
+    /// <summary>The pause after a backfill batch that took <paramref name="batch"/>, when -Delay is not given.</summary>
+    TimeSpan DefaultBatchPause(TimeSpan batch);
+    /// <summary>True where a varchar or char key must be bound as a varchar parameter to compare under its collation.</summary>
+    bool AnsiKeyParameters { get; }
+    /// <summary>The column type of an object-version column.</summary>
+    string ObjectVersionType { get; }
+    /// <summary>One statement as a runnable script writes it (GO after each batch on SQL Server, a semicolon on SQLite).</summary>
+    string ScriptStatement(string statement);
     /// <summary>A cheap estimate of the table's row count (for progress), where the provider keeps one.</summary>
     string EstimateRows(QualifiedName table);
     /// <summary>Rows per object version; with <paramref name="counting"/>, a third column counts those where it holds.</summary>

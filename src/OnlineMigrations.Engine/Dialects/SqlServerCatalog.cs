@@ -16,7 +16,14 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
         SELECT CAST(SERVERPROPERTY('EngineEdition') AS int) AS EngineEdition,
                CAST(SERVERPROPERTY('ProductMajorVersion') AS int) AS MajorVersion,
                CAST(SERVERPROPERTY('Edition') AS nvarchar(128)) AS Edition,
-               CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128)) AS ProductVersion;
+               CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128)) AS ProductVersion,
+               CAST(SERVERPROPERTY('Babelfish') AS int) AS Babelfish;
+        """;
+
+    /// <summary>Which of the optional catalog views this server has.</summary>
+    internal const string CatalogViewsQuery = """
+        SELECT name FROM sys.all_objects
+        WHERE schema_id = SCHEMA_ID(N'sys') AND name IN (N'dm_sql_referenced_entities', N'stats_columns', N'index_resumable_operations');
         """;
 
     private ServerCapabilities ReadCapabilities()
@@ -24,18 +31,45 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
         var row = session.Row(CapabilitiesQuery)!;
         var edition = Convert.ToInt32(row[0] ?? 0, System.Globalization.CultureInfo.InvariantCulture);
         var major = Convert.ToInt32(row[1] ?? 0, System.Globalization.CultureInfo.InvariantCulture);
-        return FromServerProperties(edition, major, $"{row[2]} {row[3]}");
+        var babelfish = row[4] is not null && Convert.ToInt32(row[4], System.Globalization.CultureInfo.InvariantCulture) == 1;
+        var views = session.Query(CatalogViewsQuery, null, r => r.GetString(0)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var caps = FromServerProperties(edition, major, $"{row[2]} {row[3]}".Trim(), babelfish) with
+        {
+            ReferencedEntities = views.Contains("dm_sql_referenced_entities"),
+            StatsColumns = views.Contains("stats_columns"),
+        };
+        return caps with { ResumableIndex = caps.ResumableIndex && views.Contains("index_resumable_operations") };
     }
 
-    /// <summary>What each engine edition and version can do online (Microsoft Learn: CREATE INDEX, editions and features).</summary>
-    public static ServerCapabilities FromServerProperties(int engineEdition, int majorVersion, string product)
+    /// <summary>What each engine edition and version can do online (Microsoft Learn: CREATE INDEX, editions
+    /// and features). <paramref name="babelfish"/>: SERVERPROPERTY('Babelfish') = 1, Babelfish for PostgreSQL,
+    /// whose documented T-SQL gaps (its README, and shared/tsql-engine/README.md) are language features no
+    /// catalog view reveals.</summary>
+    public static ServerCapabilities FromServerProperties(int engineEdition, int majorVersion, string product, bool babelfish = false)
     {
         var azure = engineEdition is 5 or 8;             // Azure SQL Database, Azure SQL Managed Instance
-        var online = azure || engineEdition == 3;         // Enterprise, Developer, Evaluation
-        return new ServerCapabilities(product, engineEdition, majorVersion,
+        var online = (azure || engineEdition == 3) && !babelfish;   // Enterprise, Developer, Evaluation
+        var caps = new ServerCapabilities(product, engineEdition, majorVersion,
             OnlineIndex: online,
             ResumableIndex: online && (azure || majorVersion >= 15),        // resumable CREATE INDEX: SQL Server 2019
             WaitAtLowPriority: online && (azure || majorVersion >= 16));    // WAIT_AT_LOW_PRIORITY on CREATE INDEX: SQL Server 2022
+        if (!babelfish) return caps;
+        return caps with
+        {
+            Product = $"Babelfish, {product}",
+            TriggerNestLevelOfObject = false,
+            Synonyms = false,
+            UntrustedConstraints = false,
+            AlterColumnNullability = false,
+            RenameIndex = false,
+            DropDefaultConstraints = false,
+            ReferencedEntities = false,
+            ExpressionDependencies = false,
+            StatsColumns = false,
+            IndexNamesAsDeclared = false,
+            IndexFilters = false,
+            PermissionFunctions = false,
+        };
     }
 
     private StringComparer? _names;
@@ -57,16 +91,17 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
             ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase;
 
     internal const string ExpressionsQuery = """
-        SELECT N'filtered index', i.name, i.filter_definition FROM sys.indexes AS i
-        WHERE i.object_id = OBJECT_ID(@name) AND i.has_filter = 1
-        UNION ALL
         SELECT N'computed column', c.name, c.definition FROM sys.computed_columns AS c WHERE c.object_id = OBJECT_ID(@name)
         UNION ALL
         SELECT N'check constraint', cc.name, cc.definition FROM sys.check_constraints AS cc WHERE cc.parent_object_id = OBJECT_ID(@name);
         """;
 
     public IReadOnlyList<string> ColumnBlockers(QualifiedName table, string column, IReadOnlySet<string> ignoreObjects) =>
-        ColumnChecks.CoveringIndexes(this, table, column, ignoreObjects).Concat(session.Query(ExpressionsQuery, new { name = Name(table) }, r => (Kind: r.GetString(0), Object: r.GetString(1), Definition: r.IsDBNull(2) ? "" : r.GetString(2)))
+        ColumnChecks.CoveringIndexes(this, table, column, ignoreObjects)
+            .Concat(Indexes(table).Where(i => i.Filter is not null && !ignoreObjects.Contains(i.Name) && SqlText.Mentions(i.Filter, column, Names)
+                                              && !i.Columns.Contains(column, Names) && !i.Include.Contains(column, Names))
+                .Select(i => $"the filtered index {i.Name} (WHERE {i.Filter})"))
+            .Concat(session.Query(ExpressionsQuery, new { name = Name(table) }, r => (Kind: r.GetString(0), Object: r.GetString(1), Definition: r.IsDBNull(2) ? "" : r.GetString(2)))
             .Where(x => !ignoreObjects.Contains(x.Object) && !Names.Equals(x.Object, column) && SqlText.Mentions(x.Definition, column, Names))
             .Select(x => $"the {x.Kind} {x.Object} ({x.Definition})")).ToList();
 
@@ -139,10 +174,36 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
         var rows = session.Query(IndexesQuery, new { name = Name(table) }, r => (
             Name: r.GetString(0), Unique: r.GetBoolean(1), Pk: r.GetBoolean(2), Uq: r.GetBoolean(3),
             Filter: r.IsDBNull(4) ? null : r.GetString(4), Column: r.GetString(5), Included: r.GetBoolean(6)));
-        return rows.GroupBy(r => r.Name).Select(g => new IndexInfo(g.Key, g.First().Unique, g.First().Pk, g.First().Uq,
-            g.Where(x => !x.Included).Select(x => x.Column).ToList(), g.Where(x => x.Included).Select(x => x.Column).ToList(),
-            g.First().Filter is { } f ? Unwrap(f) : null)).ToList();
+        var caps = Capabilities;
+        return rows.GroupBy(r => r.Name).Select(g =>
+        {
+            var name = caps.IndexNamesAsDeclared ? g.Key : DeclaredIndexName(g.Key, table.Name);
+            var filter = g.First().Filter is { } f ? Unwrap(f) : caps.IndexFilters ? null : UnreportedFilter(g.Key);
+            return new IndexInfo(name, g.First().Unique, g.First().Pk, g.First().Uq,
+                g.Where(x => !x.Included).Select(x => x.Column).ToList(), g.Where(x => x.Included).Select(x => x.Column).ToList(), filter);
+        }).ToList();
     }
+
+    /// <summary>The declared (lower-cased) name of an index that the catalog reports with the table's name
+    /// and a 32-digit hash appended (Babelfish: index names are unique per schema there, not per table).</summary>
+    internal static string DeclaredIndexName(string reported, string table)
+    {
+        var suffix = System.Text.RegularExpressions.Regex.Match(reported, "[0-9a-f]{32}$");
+        if (!suffix.Success) return reported;
+        var rest = reported[..suffix.Index];
+        return rest.EndsWith(table, StringComparison.OrdinalIgnoreCase) && rest.Length > table.Length ? rest[..^table.Length] : reported;
+    }
+
+    // A server whose sys.indexes does not report filters: a filtered index copied to a new column without
+    // its filter would enforce more than it did, so the filter is marked as unknown and no step copies it.
+    internal const string UnknownFilter = "<filter unknown>";
+    private string? UnreportedFilter(string reportedName) =>
+        session.Scalar<int>(UnreportedFilterQuery, new { index = reportedName }) == 1 ? UnknownFilter : null;
+
+    // Babelfish keeps the index definition in PostgreSQL's own catalog, which it serves over TDS too.
+    private const string UnreportedFilterQuery = """
+        SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_indexes WHERE indexname = @index AND indexdef LIKE N'% WHERE %') THEN 1 ELSE 0 END;
+        """;
 
     public IReadOnlyList<string> Triggers(QualifiedName table) =>
         session.Query("SELECT name FROM sys.triggers WHERE parent_id = OBJECT_ID(@name) ORDER BY name;", new { name = Name(table) }, r => r.GetString(0));
@@ -221,8 +282,34 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
         WHERE OBJECT_ID(s.base_object_name) = OBJECT_ID(@name);
         """;
 
+    // Where HAS_PERMS_BY_NAME cannot be trusted (it answers 0 for sysadmin on some T-SQL engines), a
+    // member of sysadmin or db_owner is known to see every definition; anyone else is refused as unknown.
+    internal const string MembershipQuery = "SELECT CASE WHEN IS_SRVROLEMEMBER(N'sysadmin') = 1 OR IS_MEMBER(N'db_owner') = 1 THEN 1 ELSE 0 END;";
+
+    // Without sys.sql_expression_dependencies (kept empty by some T-SQL engines) the modules are found by
+    // their text: every module whose definition names the table (and the column) as a word. That can name
+    // a module that does not depend on it, never miss one that names it (dynamic SQL aside, as on SQL Server).
+    internal const string ModuleTextQuery = """
+        SELECT QUOTENAME(OBJECT_SCHEMA_NAME(m.object_id)) + N'.' + QUOTENAME(OBJECT_NAME(m.object_id)) AS name, o.type_desc, m.definition
+        FROM sys.sql_modules AS m
+        INNER JOIN sys.objects AS o ON o.object_id = m.object_id
+        WHERE o.type IN ('V', 'P', 'FN', 'IF', 'TF', 'TR') AND m.definition IS NOT NULL;
+        """;
+
+    internal const string ColumnTextObjectsQuery = """
+        SELECT N'computed column ' + c.name AS what, c.definition FROM sys.computed_columns AS c WHERE c.object_id = OBJECT_ID(@name)
+        UNION ALL
+        SELECT N'check constraint ' + cc.name, cc.definition FROM sys.check_constraints AS cc WHERE cc.parent_object_id = OBJECT_ID(@name);
+        """;
+
+    internal static bool NamesWord(string text, string name) =>
+        System.Text.RegularExpressions.Regex.IsMatch(text, $@"(?<![\w@#$]){System.Text.RegularExpressions.Regex.Escape(name)}(?![\w@#$])",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     public IReadOnlyList<string> Dependents(DroppedObject dropped, IReadOnlySet<string> ignoreObjects)
     {
+        var caps = Capabilities;
+        if (!caps.ExpressionDependencies || !caps.ReferencedEntities || !caps.StatsColumns) return DependentsByText(dropped, ignoreObjects);
         if (session.Scalar<int>(PermissionQuery) != 1)
             throw new MigrationException(ErrorIds.PermissionDenied,
                 $"Cannot see which modules depend on {dropped}: the login lacks VIEW DEFINITION in this database, so views, procedures and functions that use it are invisible.",
@@ -253,6 +340,52 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
         found.AddRange(objects.Where(o => !IsIgnored(o[(o.LastIndexOf(' ') + 1)..], ignoreObjects)));
         return found.Distinct().ToList();
     }
+
+    private List<string> DependentsByText(DroppedObject dropped, IReadOnlySet<string> ignoreObjects)
+    {
+        var permitted = session.Scalar<int>(Capabilities.PermissionFunctions ? PermissionQuery : MembershipQuery) == 1;
+        if (!permitted)
+            throw new MigrationException(ErrorIds.PermissionDenied,
+                $"Cannot see which modules depend on {dropped}: on this server ({Capabilities.Product}) only members of sysadmin or db_owner are known to see every module's definition.",
+                "Run the check as a member of db_owner (or sysadmin).");
+        var found = new List<string>();
+        if (dropped.Index is not null) return found;
+        var name = Name(dropped.Table);
+        foreach (var (module, type, definition) in session.Query(ModuleTextQuery, null, r => (r.GetString(0), r.GetString(1), r.GetString(2))))
+        {
+            if (IsIgnored(module, ignoreObjects) || !NamesWord(definition, dropped.Table.Name)) continue;
+            if (dropped.Column is not null && !NamesWord(definition, dropped.Column)) continue;
+            found.Add($"{type.ToLowerInvariant().Replace('_', ' ')} {module}");
+        }
+        if (dropped.Column is null)
+        {
+            found.AddRange(session.Query(TableForeignKeysQuery, new { name }, r => r.GetString(0)));
+            return found.Distinct().ToList();
+        }
+        foreach (var (what, definition) in session.Query(ColumnTextObjectsQuery, new { name }, r => (r.GetString(0), r.IsDBNull(1) ? "" : r.GetString(1))))
+            if (NamesWord(definition, dropped.Column)) found.Add(what);
+        found.AddRange(session.Query(ColumnKeysQuery, new { name, column = dropped.Column }, r => r.GetString(0))
+            .Select(what => Capabilities.IndexNamesAsDeclared || !what.StartsWith("index ", StringComparison.Ordinal) ? what
+                : "index " + DeclaredIndexName(what["index ".Length..], dropped.Table.Name)));
+        return found.Where(o => !IsIgnored(o[(o.LastIndexOf(' ') + 1)..], ignoreObjects)).Distinct().ToList();
+    }
+
+    internal const string TableForeignKeysQuery = """
+        SELECT N'foreign key ' + fk.name + N' of ' + QUOTENAME(OBJECT_SCHEMA_NAME(fk.parent_object_id)) + N'.' + QUOTENAME(OBJECT_NAME(fk.parent_object_id))
+        FROM sys.foreign_keys AS fk
+        WHERE fk.referenced_object_id = OBJECT_ID(@name) AND fk.parent_object_id <> OBJECT_ID(@name);
+        """;
+
+    internal const string ColumnKeysQuery = """
+        SELECT DISTINCT CASE WHEN i.is_primary_key = 1 THEN N'primary key ' ELSE N'index ' END + i.name FROM sys.indexes AS i
+        INNER JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id
+        WHERE i.object_id = OBJECT_ID(@name) AND ic.column_id = COLUMNPROPERTY(OBJECT_ID(@name), @column, 'ColumnId')
+        UNION ALL
+        SELECT DISTINCT N'foreign key ' + fk.name FROM sys.foreign_keys AS fk
+        INNER JOIN sys.foreign_key_columns AS fkc ON fkc.constraint_object_id = fk.object_id
+        WHERE (fkc.parent_object_id = OBJECT_ID(@name) AND fkc.parent_column_id = COLUMNPROPERTY(OBJECT_ID(@name), @column, 'ColumnId'))
+           OR (fkc.referenced_object_id = OBJECT_ID(@name) AND fkc.referenced_column_id = COLUMNPROPERTY(OBJECT_ID(@name), @column, 'ColumnId'));
+        """;
 
     private static bool IsIgnored(string qualified, IReadOnlySet<string> ignore)
     {

@@ -30,6 +30,14 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     private readonly KeysetStatements _keyset = new(QuoteName, t => $"{QuoteName(t.Schema)}.{QuoteName(t.Name)}", top: true, count: "COUNT_BIG(*)", end: ";");
 
     public Provider Provider => Provider.SqlServer;
+
+    /// <summary>What the connected server can do; read by <see cref="Catalog"/> when a session opens, so
+    /// every statement this dialect emits afterwards fits the server. Until then: every feature.</summary>
+    public ServerCapabilities Capabilities { get; internal set; } = SqlServerCatalog.FromServerProperties(3, 16, "SQL Server");
+
+    /// <summary>The refusal for a statement this server lacks.</summary>
+    private MigrationException Lacking(string feature, string what, string instead) =>
+        new(ErrorIds.NotSupportedByServer, $"{what}: {Capabilities.Lacks(feature)}.", instead);
     public StoreSql Store { get; } = new SqlServerStoreSql(storeSchema);
 
     public string Quote(string identifier) => QuoteName(identifier);
@@ -69,7 +77,9 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     // A nullable column (with or without a default) is a metadata-only change: existing rows are not rewritten.
     public string AddColumn(QualifiedName table, ColumnDefinition column) => $"ALTER TABLE {Table(table)} ADD {ColumnSql(table, column, false)};";
 
-    public IReadOnlyList<string> DropColumn(QualifiedName table, string column) =>
+    public IReadOnlyList<string> DropColumn(QualifiedName table, string column) => !Capabilities.DropDefaultConstraints
+        ? [$"ALTER TABLE {Table(table)} DROP COLUMN {Quote(column)};"]
+        :
     [
         $"""
         DECLARE @default sysname = (SELECT d.name FROM sys.default_constraints AS d
@@ -83,8 +93,10 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
 
     private static string TypeWithCollation(ColumnInfo c) => c.Collation is null ? c.Type : $"{c.Type} COLLATE {c.Collation}";
 
-    public string MakeNullable(QualifiedName table, ColumnInfo column) =>
-        $"ALTER TABLE {Table(table)} ALTER COLUMN {Quote(column.Name)} {TypeWithCollation(column)} NULL;";
+    public string MakeNullable(QualifiedName table, ColumnInfo column) => Capabilities.AlterColumnNullability
+        ? $"ALTER TABLE {Table(table)} ALTER COLUMN {Quote(column.Name)} {TypeWithCollation(column)} NULL;"
+        : throw Lacking("ALTER COLUMN ... NULL", $"Making the NOT NULL column {table}.{column.Name} nullable (so that code which no longer writes it keeps working)",
+            "Give the column a default first (old and new code can then omit it), or run this change on SQL Server.");
 
     public string AddDefault(QualifiedName table, string column, string constraintName, string expression) =>
         $"ALTER TABLE {Table(table)} ADD CONSTRAINT {Quote(constraintName)} DEFAULT ({expression}) FOR {Quote(column)};";
@@ -101,8 +113,10 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
         return "0";
     }
 
-    public string MakeNotNull(QualifiedName table, string column, string type) =>
-        $"ALTER TABLE {Table(table)} ALTER COLUMN {Quote(column)} {type} NOT NULL;";
+    public string MakeNotNull(QualifiedName table, string column, string type) => Capabilities.AlterColumnNullability
+        ? $"ALTER TABLE {Table(table)} ALTER COLUMN {Quote(column)} {type} NOT NULL;"
+        : throw Lacking("ALTER COLUMN ... NOT NULL", $"Making {table}.{column} NOT NULL",
+            "Leave the column nullable (drop \"nullable\": false from the migration), or run this change on SQL Server.");
 
     public string RenameColumn(QualifiedName table, string from, string to) =>
         $"EXEC sys.sp_rename @objname = {Literal($"{Table(table)}.{Quote(from)}")}, @newname = {Literal(to)}, @objtype = N'COLUMN';";
@@ -131,14 +145,17 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
                 $"Index {index.Name} on {index.Table} cannot be built online: this server ({caps.Product}, engine edition {caps.EngineEdition}) has no online index operations, and an offline build blocks writes to {index.Table} for its whole duration.",
                 "Run in a maintenance window with -AllowOffline, or on an edition with online index builds (Enterprise, Developer, Azure SQL).");
         var resumable = caps.OnlineIndex && caps.ResumableIndex && index.Where is null;
-        var exists = $"SELECT COUNT(*) FROM sys.indexes WHERE object_id = OBJECT_ID({Literal(Table(index.Table))}) AND name = {Literal(index.Name)}";
+        if (index.Where == SqlServerCatalog.UnknownFilter)
+            throw Lacking("reporting the filter of a filtered index", $"Copying the filtered index {index.Name} on {index.Table} to a new column",
+                "Drop and recreate the index by hand around this change, or run it on SQL Server.");
+        var exists = $"SELECT COUNT(*) FROM sys.indexes WHERE object_id = OBJECT_ID({Literal(Table(index.Table))}) AND {IndexNamed(index.Table, index.Name)}";
         var sql = new StringBuilder();
         if (resumable)
         {
             sql.Append($"IF EXISTS (SELECT 1 FROM sys.index_resumable_operations WHERE object_id = OBJECT_ID({Literal(Table(index.Table))}) AND name = {Literal(index.Name)})\n");
             sql.Append($"    ALTER INDEX {Quote(index.Name)} ON {Table(index.Table)} RESUME;\nELSE ");
         }
-        sql.Append($"IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID({Literal(Table(index.Table))}) AND name = {Literal(index.Name)})\n");
+        sql.Append($"IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID({Literal(Table(index.Table))}) AND {IndexNamed(index.Table, index.Name)})\n");
         sql.Append("    ").Append(IndexBody(index, index.Name)).Append(IndexOptions(caps, index.Where is not null)).Append(';');
         return new Step(stepName, [sql.ToString()])
         {
@@ -150,21 +167,41 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     }
 
     public string DropIndex(QualifiedName table, string name) =>
-        $"IF EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID({Literal(Table(table))}) AND name = {Literal(name)})\n    DROP INDEX {Quote(name)} ON {Table(table)};";
+        $"IF EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID({Literal(Table(table))}) AND {IndexNamed(table, name)})\n    DROP INDEX {Quote(name)} ON {Table(table)};";
 
-    public IReadOnlyList<string> RenameIndex(QualifiedName table, string from, IndexSpec renamedTo) =>
-        [$"EXEC sys.sp_rename @objname = {Literal($"{Table(table)}.{Quote(from)}")}, @newname = {Literal(renamedTo.Name)}, @objtype = N'INDEX';"];
+    // sys.indexes.name is the declared name on SQL Server; some T-SQL engines report it lower-cased with
+    // the table's name and a 32-digit hash appended.
+    private string IndexNamed(QualifiedName table, string name) => Capabilities.IndexNamesAsDeclared
+        ? $"name = {Literal(name)}"
+        : $"(name = {Literal(name)} OR name LIKE {Literal(EscapeLike((name + table.Name).ToLowerInvariant()) + new string('_', 32))} ESCAPE N'\\')";
 
-    public string CreateSynonym(QualifiedName name, QualifiedName target) => $"CREATE SYNONYM {Table(name)} FOR {Table(target)};";
-    public string DropSynonym(QualifiedName name) => $"DROP SYNONYM IF EXISTS {Table(name)};";
+    private static string EscapeLike(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
+            .Replace("_", "\\_", StringComparison.Ordinal).Replace("[", "\\[", StringComparison.Ordinal);
+
+    // Where the server cannot rename an index, the index keeps its interim name: it has the same columns,
+    // uniqueness and filter, and building it again under the old name would block writes a second time.
+    public IReadOnlyList<string> RenameIndex(QualifiedName table, string from, IndexSpec renamedTo) => Capabilities.RenameIndex
+        ? [$"EXEC sys.sp_rename @objname = {Literal($"{Table(table)}.{Quote(from)}")}, @newname = {Literal(renamedTo.Name)}, @objtype = N'INDEX';"]
+        : [];
+
+    public string CreateSynonym(QualifiedName name, QualifiedName target) => Capabilities.Synonyms
+        ? $"CREATE SYNONYM {Table(name)} FOR {Table(target)};"
+        : throw Lacking("CREATE SYNONYM", $"renameTable {target} to {name} (old code keeps using the old name through a synonym until contract)",
+            "Create the new table and copy the data with createTable and a sql operation, or run this change on SQL Server.");
+    public string DropSynonym(QualifiedName name) => Capabilities.Synonyms ? $"DROP SYNONYM IF EXISTS {Table(name)};" : CreateSynonym(name, name);
 
     public string AddForeignKey(QualifiedName table, string name, IReadOnlyList<string> columns, QualifiedName referenced, IReadOnlyList<string> referencedColumns) =>
-        $"ALTER TABLE {Table(table)} WITH NOCHECK ADD CONSTRAINT {Quote(name)} FOREIGN KEY ({string.Join(", ", columns.Select(Quote))}) REFERENCES {Table(referenced)} ({string.Join(", ", referencedColumns.Select(Quote))});";
+        !Capabilities.UntrustedConstraints ? throw UntrustedLacking(table, name) : $"ALTER TABLE {Table(table)} WITH NOCHECK ADD CONSTRAINT {Quote(name)} FOREIGN KEY ({string.Join(", ", columns.Select(Quote))}) REFERENCES {Table(referenced)} ({string.Join(", ", referencedColumns.Select(Quote))});";
+
+    private MigrationException UntrustedLacking(QualifiedName table, string name) =>
+        Lacking("WITH NOCHECK ADD CONSTRAINT", $"Adding the constraint {name} to {table} without checking every row under a lock",
+            "Add it in a maintenance window with a sql operation, or run this change on SQL Server.");
 
     public string AddCheckConstraint(QualifiedName table, string name, string expression) =>
-        $"ALTER TABLE {Table(table)} WITH NOCHECK ADD CONSTRAINT {Quote(name)} CHECK ({expression});";
+        !Capabilities.UntrustedConstraints ? throw UntrustedLacking(table, name) : $"ALTER TABLE {Table(table)} WITH NOCHECK ADD CONSTRAINT {Quote(name)} CHECK ({expression});";
 
-    public string TrustConstraint(QualifiedName table, string name) => $"ALTER TABLE {Table(table)} WITH CHECK CHECK CONSTRAINT {Quote(name)};";
+    public string TrustConstraint(QualifiedName table, string name) => !Capabilities.UntrustedConstraints ? throw UntrustedLacking(table, name) : $"ALTER TABLE {Table(table)} WITH CHECK CHECK CONSTRAINT {Quote(name)};";
 
     public string DropConstraint(QualifiedName table, string name) =>
         $"IF OBJECT_ID({Literal($"{Quote(table.Schema)}.{Quote(name)}")}) IS NOT NULL\n    ALTER TABLE {Table(table)} DROP CONSTRAINT {Quote(name)};";
@@ -218,7 +255,7 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
             BEGIN
                 -- Maintained by OnlineMigrations: keeps the old and the new shape of {CommentText(table.ToString())} in step until contract.
                 SET NOCOUNT ON;
-                IF TRIGGER_NESTLEVEL(@@PROCID) > 1 RETURN;
+                IF {NestLevelGuard} > 1 RETURN;
                 IF NOT EXISTS (SELECT 1 FROM inserted) RETURN;
                 DECLARE @backfill bit = CASE WHEN CAST(SESSION_CONTEXT(N'{BackfillContextKey}') AS int) = 1 THEN 1 ELSE 0 END;
                 {string.Join("\n    ", onInsert.Concat(onUpdate))}
@@ -226,6 +263,11 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
             """;
         return [body];
     }
+
+    // TRIGGER_NESTLEVEL(@@PROCID) counts only this trigger's own nesting, so an application's trigger that
+    // writes this table still gets synced. Without it (some T-SQL engines), the total nesting level is the
+    // closest guard: a sync done by another trigger's write is then left to the backfill and the gates.
+    private string NestLevelGuard => Capabilities.TriggerNestLevelOfObject ? "TRIGGER_NESTLEVEL(@@PROCID)" : "TRIGGER_NESTLEVEL()";
 
     // Text written into a -- comment: no character may end the comment early (CR, LF, NEL, LS, PS).
     private static string CommentText(string text) =>
@@ -249,6 +291,15 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     public string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn, string? counting = null) =>
         _keyset.VersionHistogramRange(table, keys, hasLower, versionColumn, counting);
     public bool BatchedReads => true;
+
+    /// <summary>Below the lock-escalation threshold (about 5,000 locks on one object).</summary>
+    internal const int MaxBatch = 4_000;
+    public int MaxBatchRows => MaxBatch;
+    // A batch locks only its own rows: writers wait for nothing but those.
+    public TimeSpan DefaultBatchPause(TimeSpan batch) => TimeSpan.Zero;
+    public bool AnsiKeyParameters => true;
+    public string ObjectVersionType => $"varchar({ObjectVersion.MaxLength})";
+    public string ScriptStatement(string statement) => statement + "\nGO\n";
 
     // The storage engine's row count of the heap or clustered index: no scan, good enough for progress.
     public string EstimateRows(QualifiedName table) =>
@@ -276,8 +327,11 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     public IReadOnlyList<string> DdlPreamble(TimeSpan lockTimeout) =>
         [$"SET LOCK_TIMEOUT {(long)lockTimeout.TotalMilliseconds}; SET XACT_ABORT ON;"];
 
+    // 1222 lock timeout, 1205 deadlock victim. Some T-SQL engines report both under one generic number
+    // (33557097) with PostgreSQL's message; that number never comes from SQL Server.
     public bool IsRetryable(Exception error) =>
-        error is SqlException e && e.Errors.Cast<SqlError>().Any(x => x.Number is 1222 or 1205);
+        error is SqlException e && e.Errors.Cast<SqlError>().Any(x => x.Number is 1222 or 1205
+            || x.Number == 33557097 && (x.Message.Contains("lock timeout", StringComparison.OrdinalIgnoreCase) || x.Message.Contains("deadlock", StringComparison.OrdinalIgnoreCase)));
 
     // Connection-level failures and the Azure SQL transient set (failover, reconfiguration, throttling).
     private static readonly HashSet<int> TransientNumbers = [-2, 20, 64, 233, 10053, 10054, 10060, 40143, 40197, 40501, 40613, 42108, 42109, 49918, 49919, 49920, 4221, 615, 926, 4060, 1421];
@@ -304,5 +358,10 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     public string? CheckRunnerLock => "SELECT CASE WHEN APPLOCK_MODE(N'public', @resource, N'Session') = N'Exclusive' THEN 1 ELSE 0 END;";
     public string? ReleaseRunnerLock => "EXEC sys.sp_releaseapplock @Resource = @resource, @LockOwner = N'Session', @DbPrincipal = N'public';";
 
-    public ICatalog Catalog(Connections.Session session) => new SqlServerCatalog(this, session);
+    public ICatalog Catalog(Connections.Session session)
+    {
+        var catalog = new SqlServerCatalog(this, session);
+        Capabilities = catalog.Capabilities;
+        return catalog;
+    }
 }

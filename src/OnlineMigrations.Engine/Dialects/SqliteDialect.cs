@@ -180,6 +180,14 @@ public sealed class SqliteDialect : IDialect
         _keyset.VersionHistogramRange(table, keys, hasLower, versionColumn, counting);
     // WAL: a reader holds no lock that blocks a writer, however long it reads.
     public bool BatchedReads => false;
+
+    public int MaxBatchRows => 20_000;
+    // One write lock for the whole database: a writer waiting in its busy handler gets it only in a gap
+    // between batches (bench/results.md: without the gap, writers wait seconds), so a quarter of the batch.
+    public TimeSpan DefaultBatchPause(TimeSpan batch) => TimeSpan.FromTicks(batch.Ticks / 4);
+    public bool AnsiKeyParameters => false;
+    public string ObjectVersionType => "TEXT";
+    public string ScriptStatement(string statement) => statement.EndsWith(';') ? statement + "\n" : statement + ";\n";
     public string EstimateRows(QualifiedName table) => CountRows(table);
 
     public IReadOnlyList<string> BeginBackfillSession() => [$"INSERT INTO {BackfillMark} (Mark) VALUES (1)"];

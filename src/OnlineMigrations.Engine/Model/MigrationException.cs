@@ -43,6 +43,8 @@ public static class ErrorIds
     public static readonly ErrorId MigrationNotFound = new("MigrationNotFound", ErrorKind.ObjectNotFound);
     public static readonly ErrorId OperationRefused = new("OperationRefused", ErrorKind.InvalidOperation);
     public static readonly ErrorId NotSupportedOnSqlite = new("NotSupportedOnSqlite", ErrorKind.NotImplemented);
+    /// <summary>The connected SQL Server (or T-SQL engine) lacks a statement the operation needs.</summary>
+    public static readonly ErrorId NotSupportedByServer = new("NotSupportedByServer", ErrorKind.NotImplemented);
     public static readonly ErrorId ConnectionFailed = new("ConnectionFailed", ErrorKind.ConnectionError);
     public static readonly ErrorId PermissionDenied = new("PermissionDenied", ErrorKind.PermissionDenied);
     public static readonly ErrorId RunnerBusy = new("RunnerBusy", ErrorKind.ResourceBusy);

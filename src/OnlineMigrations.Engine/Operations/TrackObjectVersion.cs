@@ -34,7 +34,7 @@ public sealed class TrackObjectVersion : Operation
         if (c.Catalog.Column(Table, Column) is not null)
             throw c.Refuse(this, $"the column {Table}.{Column} already exists", "Choose another column name for the object version.");
         yield return new Step($"add object-version column {Table}.{Column}",
-            [c.Dialect.AddColumn(Table, new ColumnDefinition(Column, c.Dialect.Provider == Provider.Sqlite ? "TEXT" : $"varchar({ObjectVersion.MaxLength})"))]);
+            [c.Dialect.AddColumn(Table, new ColumnDefinition(Column, c.Dialect.ObjectVersionType))]);
         if (c.Catalog.Capabilities.OnlineIndex)
             yield return c.Dialect.CreateIndex($"create index {IndexName} on {Table}.{Column}", new IndexSpec(Table, IndexName, [Column], [], false, null), c.Catalog.Capabilities, false);
         else

@@ -11,7 +11,7 @@ public sealed record MigrateOptions
     /// <summary>A fixed batch size; null adapts toward <see cref="TargetBatchDuration"/>.</summary>
     public int? BatchSize { get; init; }
     public TimeSpan TargetBatchDuration { get; init; } = TimeSpan.FromMilliseconds(200);
-    /// <summary>A pause between batches; null takes the provider's default (<see cref="Backfiller.DefaultPause"/>).</summary>
+    /// <summary>A pause between batches; null takes the dialect's default (<see cref="Dialects.IDialect.DefaultBatchPause"/>).</summary>
     public TimeSpan? Delay { get; init; }
     public long? MaxRows { get; init; }
     public TimeSpan? MaxDuration { get; init; }
@@ -38,11 +38,10 @@ public sealed record ThrottleLimits
 public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
 {
     /// <summary>SQL Server: a batch stays below the lock-escalation threshold (about 5,000 locks).</summary>
-    public const int SqlServerMaxBatch = 4_000;
-    public const int SqliteMaxBatch = 20_000;
+    public const int SqlServerMaxBatch = Dialects.SqlServerDialect.MaxBatch;
     public const int FirstBatch = 500;
 
-    private int MaxBatch => target.Dialect.Provider == Dialects.Provider.SqlServer ? SqlServerMaxBatch : SqliteMaxBatch;
+    private int MaxBatch => target.Dialect.MaxBatchRows;
 
     private sealed record TableWork(QualifiedName Table, IReadOnlyList<string> Keys, List<BackfillAssignment> Assignments, string? VersionColumn);
 
@@ -249,18 +248,10 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
             var elapsed = watch.Elapsed;
             if (options.BatchSize is null) batch = NextBatchSize(batch, elapsed, options.TargetBatchDuration, MaxBatch);
             Report(id, name, progress, clock, walked, estimate);
-            var pause = options.Delay ?? DefaultPause(target.Dialect.Provider, elapsed);
+            var pause = options.Delay ?? target.Dialect.DefaultBatchPause(elapsed);
             if (pause > TimeSpan.Zero) Thread.Sleep(pause);
         }
     }
-
-    /// <summary>
-    /// SQL Server: none — a batch locks only its own rows. SQLite: a quarter of the batch's duration —
-    /// the database has one write lock, and a writer waiting in its busy handler gets it only in a
-    /// gap between batches (measured in bench/results.md: without the gap, writers wait seconds).
-    /// </summary>
-    public static TimeSpan DefaultPause(Dialects.Provider provider, TimeSpan batch) =>
-        provider == Dialects.Provider.Sqlite ? TimeSpan.FromTicks(batch.Ticks / 4) : TimeSpan.Zero;
 
     /// <summary>Moves the batch size toward the target duration, by at most a factor of two per batch.</summary>
     public static int NextBatchSize(int current, TimeSpan took, TimeSpan target, int max)

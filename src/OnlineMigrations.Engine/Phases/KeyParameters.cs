@@ -19,7 +19,7 @@ public sealed class KeyParameters
 
     public static KeyParameters For(TargetDatabase target, QualifiedName table, IReadOnlyList<string> keys)
     {
-        if (target.Dialect.Provider != Dialects.Provider.SqlServer) return new KeyParameters(new bool[keys.Count]);
+        if (!target.Dialect.AnsiKeyParameters) return new KeyParameters(new bool[keys.Count]);
         var columns = target.Catalog.Columns(table);
         return new KeyParameters(keys.Select(k =>
         {

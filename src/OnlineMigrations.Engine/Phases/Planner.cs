@@ -71,7 +71,6 @@ public static class Planner
     /// (SQL Server), statements ended by semicolons for the sqlite3 shell.</summary>
     public static string Script(MigrationDefinition migration, string phase, IEnumerable<Step> steps, Dialects.IDialect dialect)
     {
-        var sqlServer = dialect.Provider == Dialects.Provider.SqlServer;
         var sb = new System.Text.StringBuilder();
         sb.Append("-- ").Append(phase).Append(": ").Append(migration.Id).Append(migration.Description is null ? "" : " — " + migration.Description).Append('\n');
         foreach (var step in steps)
@@ -81,10 +80,7 @@ public static class Planner
             sb.Append('\n');
             foreach (var statement in step.Statements)
             {
-                var text = statement.TrimEnd();
-                sb.Append(text);
-                if (sqlServer) sb.Append("\nGO\n");
-                else sb.Append(text.EndsWith(';') ? "\n" : ";\n");
+                sb.Append(dialect.ScriptStatement(statement.TrimEnd()));
             }
         }
         return sb.ToString();
