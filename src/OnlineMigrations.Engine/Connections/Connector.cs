@@ -42,7 +42,10 @@ public static class Connector
         try { builder = new SqliteConnectionStringBuilder(options.ConnectionString); }
         catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
         {
-            throw new MigrationException(ErrorIds.InvalidConnection, $"The SQLite connection string is not valid: {e.Message}", "Write it as 'Data Source=path/to/file.db'.", e);
+            // Microsoft.Data.Sqlite quotes the value it could not read, and a value may be a password:
+            // name the keyword only, and keep the original exception (which holds the value) out.
+            throw new MigrationException(ErrorIds.InvalidConnection, $"The SQLite connection string is not valid: {UnreadableSqliteKeyword(options.ConnectionString)}.",
+                "Write it as 'Data Source=path/to/file.db', with keywords Microsoft.Data.Sqlite knows (Mode, Cache, Pooling, Default Timeout, Foreign Keys, Recursive Triggers).");
         }
         var file = SqliteFile(options);
         var explicitMode = options.ConnectionString.Contains("Mode", StringComparison.OrdinalIgnoreCase);
@@ -58,8 +61,15 @@ public static class Connector
             using var pragma = connection.CreateCommand();
             // WAL lets application readers and writers go on while a runner works; the busy timeout
             // makes a writer wait briefly for the single write lock instead of failing at once.
-            pragma.CommandText = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;";
+            // Reading the schema makes SQLite open the -wal and -shm files now, so a database that
+            // cannot be written is reported here rather than at the first statement.
+            pragma.CommandText = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; SELECT COUNT(*) FROM sqlite_master;";
             pragma.ExecuteNonQuery();
+        }
+        catch (SqliteException e) when (StorageErrors.Translate(e, Describe(options), file) is { } storage)
+        {
+            connection.Dispose();
+            throw storage;
         }
         catch (SqliteException e)
         {
@@ -73,6 +83,24 @@ public static class Connector
             throw new MigrationException(ErrorIds.InvalidConnection, $"Cannot open {Describe(options)}: {e.Message}", "Remove the setting this SQLite build cannot use (Password= needs an encryption-enabled SQLite) from the connection string.", e);
         }
         return new Session(connection, dialect, Describe(options));
+    }
+
+    /// <summary>Which keyword of a SQLite connection string cannot be read, in words that never quote a value.</summary>
+    private static string UnreadableSqliteKeyword(string connectionString)
+    {
+        var generic = new System.Data.Common.DbConnectionStringBuilder();
+        try { generic.ConnectionString = connectionString; }
+        catch (ArgumentException) { return "it is not a list of keyword=value pairs separated by ';'"; }
+        foreach (string keyword in generic.Keys)
+        {
+            var probe = new SqliteConnectionStringBuilder();
+            try { probe[keyword] = generic[keyword]; }
+            catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException or InvalidCastException or OverflowException)
+            {
+                return probe.ContainsKey(keyword) ? $"the value of '{keyword}' is not one it accepts" : $"'{keyword}' is not a keyword it knows";
+            }
+        }
+        return "a keyword or value could not be read";
     }
 
     private static Session OpenSqlServer(ConnectionOptions options, IDialect dialect, bool pooled, string purpose)

@@ -56,7 +56,9 @@ public sealed class RunnerLock : IDisposable
 
         var file = Connector.SqliteFile(options);
         if (file is null) return new RunnerLock(null, null, resource); // in-memory: only this connection can see it
-        var path = file + ".onlinemigrations.lock";
+        // One lock per database file, not per spelling of its path: a symlink, '..' or a relative path
+        // to the same file must find the same lock file.
+        var path = RealPath(file) + ".onlinemigrations.lock";
         var watch = Stopwatch.StartNew();
         while (true)
         {
@@ -67,16 +69,43 @@ public sealed class RunnerLock : IDisposable
                 var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
                 return new RunnerLock(null, stream, resource);
             }
-            catch (IOException) when (watch.Elapsed < options.RunnerTimeout)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException && StorageErrors.TranslateFileError(e, session.Target, path) is { } refused)
+            {
+                // A read-only or full file system is not another runner: say what happened.
+                throw refused;
+            }
+            catch (IOException e) when (StorageErrors.IsHeldByAnother(e) && watch.Elapsed < options.RunnerTimeout)
             {
                 reporter.Verbose($"Waiting for the runner lock on {session.Target}...");
                 Thread.Sleep(200);
             }
-            catch (IOException)
+            catch (IOException e) when (StorageErrors.IsHeldByAnother(e))
             {
                 throw Busy(session, options, "");
             }
+            catch (IOException e)
+            {
+                throw new MigrationException(ErrorIds.ConnectionFailed, $"Cannot create the runner lock file '{path}' beside {session.Target}: {e.Message}",
+                    "Check that the database's folder can be written by this user.", e);
+            }
         }
+    }
+
+    /// <summary>The path with every symbolic link in it resolved (as realpath(3)); a missing tail is kept as written.</summary>
+    internal static string RealPath(string path) => RealPath(path, 0);
+
+    private static string RealPath(string path, int hops)
+    {
+        if (hops > 40) return Path.GetFullPath(path); // a link loop: SQLite cannot open the file either, and says so
+        var full = Path.GetFullPath(path);
+        var parent = Path.GetDirectoryName(full);
+        if (parent is null) return full; // the root
+        var candidate = Path.Combine(RealPath(parent, hops), Path.GetFileName(full));
+        string? target;
+        try { target = new FileInfo(candidate).LinkTarget; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return candidate; }
+        if (target is null) return candidate;
+        return RealPath(Path.IsPathRooted(target) ? target : Path.Combine(Path.GetDirectoryName(candidate)!, target), hops + 1);
     }
 
     private static readonly TimeSpan HolderGrace = TimeSpan.FromSeconds(3);

@@ -79,6 +79,8 @@ public interface ICatalog
     IReadOnlyList<string> ColumnBlockers(QualifiedName table, string column, IReadOnlySet<string> ignoreObjects) => [];
     /// <summary>The primary key's columns, else those of a unique clustered index; empty when the table has neither.</summary>
     IReadOnlyList<string> KeyColumns(QualifiedName table);
+    /// <summary>When <see cref="KeyColumns"/> is empty: why the key the table has cannot be walked (it allows NULL, ...), naming it; else null.</summary>
+    string? UnusableKey(QualifiedName table) => null;
     IReadOnlyList<IndexInfo> Indexes(QualifiedName table);
     /// <summary>Names of the user triggers on the table.</summary>
     IReadOnlyList<string> Triggers(QualifiedName table);

@@ -57,17 +57,19 @@ public interface IDialect
     string DropConstraint(QualifiedName table, string name);
     /// <summary>The sync trigger(s) for one table and migration: one on SQL Server, one per event on SQLite.</summary>
     IReadOnlyList<string> CreateSyncTrigger(QualifiedName table, string triggerName, IReadOnlyList<SyncRule> rules, IReadOnlyList<string> keyColumns);
-    IReadOnlyList<string> DropSyncTrigger(QualifiedName table, string triggerName);
-    /// <summary>The trigger names <see cref="CreateSyncTrigger"/> creates, for catalog checks.</summary>
-    IReadOnlyList<string> SyncTriggerObjects(string triggerName);
+    IReadOnlyList<string> DropSyncTrigger(QualifiedName table, string triggerName, IReadOnlyList<SyncRule>? rules = null);
+    /// <summary>The trigger names <see cref="CreateSyncTrigger"/> creates for these rules, for catalog checks.</summary>
+    IReadOnlyList<string> SyncTriggerObjects(string triggerName, IReadOnlyList<SyncRule>? rules = null);
 
     // ---- expressions ------------------------------------------------------------------------
     string Column(string column);
     /// <summary><paramref name="expression"/> (an index filter, say) with every identifier naming the column
     /// <paramref name="from"/> changed to <paramref name="to"/>; string literals, comments and other names stay as written.</summary>
     string RenameColumnIn(string expression, string from, string to, StringComparer names) => SqlText.RenameColumn(expression, from, Quote(to), names);
-    /// <summary>A predicate true when <paramref name="a"/> and <paramref name="b"/> differ, NULLs included.</summary>
-    string Differ(string a, string b);
+    /// <summary>A predicate true when <paramref name="a"/> and <paramref name="b"/> differ, NULLs included, exactly:
+    /// no collation makes two values equal (case, accents, trailing spaces all count). <paramref name="b"/> is
+    /// converted to <paramref name="type"/> first when given; without it both must be of one type.</summary>
+    string Differ(string a, string b, string? type = null);
     /// <summary>A predicate over the version column: NULL, or one of the listed older versions (parameter names).</summary>
     string VersionOlder(string versionColumn, IReadOnlyList<string> olderVersionParameters);
 
@@ -115,6 +117,8 @@ public interface IDialect
     IReadOnlyList<string> DdlPreamble(TimeSpan lockTimeout);
     /// <summary>True for errors that a retry can cure: lock timeouts and deadlocks.</summary>
     bool IsRetryable(Exception error);
+    /// <summary>What the storage under the database refused (read-only, full), or null when the error is another kind.</summary>
+    StorageFault? StorageFault(Exception error);
     /// <summary>True for transient connection errors (failover, dropped connection).</summary>
     bool IsTransientConnectionError(Exception error);
     /// <summary>Splits a script into batches the provider can run one at a time (GO on SQL Server).</summary>

@@ -154,11 +154,31 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
         WHERE ic.object_id = OBJECT_ID(@name) AND ic.key_ordinal > 0
           AND ic.index_id = (SELECT TOP (1) i.index_id FROM sys.indexes AS i
                              WHERE i.object_id = OBJECT_ID(@name) AND (i.is_primary_key = 1 OR (i.is_unique = 1 AND i.type = 1))
+                               -- a unique index lets one row hold NULL in a key column: a keyset walk never reaches it
+                               AND NOT EXISTS (SELECT 1 FROM sys.index_columns AS nic
+                                               INNER JOIN sys.columns AS nc ON nc.object_id = nic.object_id AND nc.column_id = nic.column_id
+                                               WHERE nic.object_id = i.object_id AND nic.index_id = i.index_id AND nic.key_ordinal > 0 AND nc.is_nullable = 1)
                              ORDER BY i.is_primary_key DESC)
         ORDER BY ic.key_ordinal;
         """;
 
     public IReadOnlyList<string> KeyColumns(QualifiedName table) => session.Query(KeyQuery, new { name = Name(table) }, r => r.GetString(0));
+
+    internal const string NullableKeyQuery = """
+        SELECT TOP (1) i.name, STUFF((SELECT N', ' + c.name FROM sys.index_columns AS ic
+                                      INNER JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
+                                      WHERE ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.key_ordinal > 0 AND c.is_nullable = 1
+                                      ORDER BY ic.key_ordinal FOR XML PATH('')), 1, 2, N'')
+        FROM sys.indexes AS i
+        WHERE i.object_id = OBJECT_ID(@name) AND i.is_unique = 1 AND i.type = 1;
+        """;
+
+    public string? UnusableKey(QualifiedName table)
+    {
+        var row = session.Query(NullableKeyQuery, new { name = Name(table) }, r => (Index: r.GetString(0), Columns: r.IsDBNull(1) ? "" : r.GetString(1))).FirstOrDefault();
+        return row.Index is null || row.Columns.Length == 0 ? null
+            : $"its unique clustered index {row.Index} allows NULL in {row.Columns}, and a walk in key order never reaches a row whose key is NULL";
+    }
 
     internal const string IndexesQuery = """
         SELECT i.name, i.is_unique, i.is_primary_key, i.is_unique_constraint, i.filter_definition, c.name, ic.is_included_column

@@ -206,7 +206,7 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     public string DropConstraint(QualifiedName table, string name) =>
         $"IF OBJECT_ID({Literal($"{Quote(table.Schema)}.{Quote(name)}")}) IS NOT NULL\n    ALTER TABLE {Table(table)} DROP CONSTRAINT {Quote(name)};";
 
-    public IReadOnlyList<string> SyncTriggerObjects(string triggerName) => [triggerName];
+    public IReadOnlyList<string> SyncTriggerObjects(string triggerName, IReadOnlyList<SyncRule>? rules = null) => [triggerName];
 
     public IReadOnlyList<string> CreateSyncTrigger(QualifiedName table, string triggerName, IReadOnlyList<SyncRule> rules, IReadOnlyList<string> keyColumns)
     {
@@ -217,10 +217,17 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
         // Rows the statement inserted: in inserted with no row before them in deleted. Branching on
         // rows rather than on the statement keeps a MERGE that both inserts and updates right.
         var insertedOnly = $"EXISTS (SELECT 1 FROM inserted AS i WHERE {Match("i")} AND NOT EXISTS (SELECT 1 FROM deleted AS d WHERE {Joined()}))";
+        var updatedOnly = $"EXISTS (SELECT 1 FROM inserted AS i INNER JOIN deleted AS d ON {Joined()} WHERE {Match("i")})";
+        // Changes are compared exactly (Differ): a change of case or trailing spaces under a _CI_ collation is a change.
         string ChangedRows(string column) =>
-            $"EXISTS (SELECT 1 FROM inserted AS i INNER JOIN deleted AS d ON {Joined()} WHERE {Match("i")} AND EXISTS (SELECT i.{Quote(column)} EXCEPT SELECT d.{Quote(column)}))";
+            $"EXISTS (SELECT 1 FROM inserted AS i INNER JOIN deleted AS d ON {Joined()} WHERE {Match("i")} AND {Differ($"i.{Quote(column)}", $"d.{Quote(column)}")})";
         string UnchangedRows(string column) =>
-            $"EXISTS (SELECT 1 FROM inserted AS i INNER JOIN deleted AS d ON {Joined()} WHERE {Match("i")} AND NOT EXISTS (SELECT i.{Quote(column)} EXCEPT SELECT d.{Quote(column)}))";
+            $"EXISTS (SELECT 1 FROM inserted AS i INNER JOIN deleted AS d ON {Joined()} WHERE {Match("i")} AND NOT {Differ($"i.{Quote(column)}", $"d.{Quote(column)}")})";
+        // Rows where up, evaluated over the row as the statement left it and as it was before, gives
+        // another value: old code changed what the new column is derived from. (up's column names bind
+        // to the innermost FROM, inserted or deleted.)
+        string UpChanged(string up) =>
+            $"EXISTS (SELECT CONVERT(varbinary(max), ({up})) FROM inserted WHERE {Match("inserted")} EXCEPT SELECT CONVERT(varbinary(max), ({up})) FROM deleted WHERE {Match("deleted")})";
 
         var onInsert = new List<string>();
         var onUpdate = new List<string>();
@@ -229,22 +236,28 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
             switch (rule)
             {
                 case FillRule f:
-                    onInsert.Add($"UPDATE {t} SET {Quote(f.Column)} = ({f.Up}) WHERE {Quote(f.Column)} IS NULL AND {inserted};");
+                    var (column, fill) = (Quote(f.Column), $"({f.Up})");
+                    var unwritten = f.Default is null ? $"{column} IS NULL" : $"({column} IS NULL OR NOT {Differ(column, $"({f.Default})", f.Type)})";
+                    onInsert.Add($"UPDATE {t} SET {column} = {fill} WHERE {unwritten} AND {fill} IS NOT NULL AND {Differ(column, fill, f.Type)} AND {insertedOnly};");
+                    // A statement that writes the new column keeps its value (even an unchanged one); one that
+                    // does not is old code, and the new column follows up of what it changed.
+                    onUpdate.Add($"IF NOT UPDATE({column})\n        UPDATE {t} SET {column} = {fill} WHERE {Differ(column, fill, f.Type)} AND {updatedOnly} AND ({column} IS NULL OR {UpChanged(f.Up)});");
                     break;
                 case MirrorRule m:
                     var (from, to) = (Quote(m.From), Quote(m.To));
                     onInsert.Add($"UPDATE {t} SET {from} = {to} WHERE {to} IS NOT NULL AND {Differ(from, to)} AND {insertedOnly};");
                     onInsert.Add($"UPDATE {t} SET {to} = {from} WHERE {to} IS NULL AND {from} IS NOT NULL AND {insertedOnly};");
-                    // A statement that wrote the new column wins; one that wrote only the old column is copied forward.
-                    onUpdate.Add($"IF UPDATE({to}) AND @backfill = 0\n        UPDATE {t} SET {from} = {to} WHERE {Differ(from, to)} AND {ChangedRows(m.To)};");
-                    onUpdate.Add($"IF UPDATE({from})\n        UPDATE {t} SET {to} = {from} WHERE {Differ(to, from)} AND {UnchangedRows(m.To)};");
+                    // A statement that wrote the new column wins, even with an unchanged value; one that wrote
+                    // only the old column is copied forward.
+                    onUpdate.Add($"IF UPDATE({to})\n    BEGIN\n        IF @backfill = 0 UPDATE {t} SET {from} = {to} WHERE {Differ(from, to)} AND {updatedOnly};\n    END\n    " +
+                                 $"ELSE IF UPDATE({from})\n        UPDATE {t} SET {to} = {from} WHERE {Differ(to, from)} AND {updatedOnly};");
                     break;
                 case ShadowRule s:
                     var (col, shadow) = (Quote(s.Column), Quote(s.Shadow));
-                    onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})")} AND {insertedOnly};");
+                    onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})", s.Type)} AND {insertedOnly};");
                     if (s.Down is not null)
                         onUpdate.Add($"IF UPDATE({shadow}) AND @backfill = 0\n        UPDATE {t} SET {col} = ({s.Down}) WHERE {Differ(col, $"({s.Down})")} AND {ChangedRows(s.Shadow)} AND {UnchangedRows(s.Column)};");
-                    onUpdate.Add($"IF UPDATE({col})\n        UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})")} AND {ChangedRows(s.Column)};");
+                    onUpdate.Add($"IF UPDATE({col})\n        UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})", s.Type)} AND {ChangedRows(s.Column)};");
                     break;
             }
         }
@@ -273,11 +286,14 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     private static string CommentText(string text) =>
         string.Concat(text.Select(ch => char.IsControl(ch) || ch is '\u2028' or '\u2029' ? ' ' : ch));
 
-    public IReadOnlyList<string> DropSyncTrigger(QualifiedName table, string triggerName) =>
+    public IReadOnlyList<string> DropSyncTrigger(QualifiedName table, string triggerName, IReadOnlyList<SyncRule>? rules = null) =>
         [$"DROP TRIGGER IF EXISTS {Quote(table.Schema)}.{Quote(triggerName)};"];
 
-    // NULL-safe inequality that works on every supported version (IS DISTINCT FROM needs SQL Server 2022).
-    public string Differ(string a, string b) => $"EXISTS (SELECT {a} EXCEPT SELECT {b})";
+    // NULL-safe inequality that works on every supported version (IS DISTINCT FROM needs SQL Server 2022),
+    // over the values' bytes: EXCEPT alone compares by collation, so under a _CI_ collation 'alice' and
+    // 'ALICE' would be one value, and under any collation 'a' and 'a ' would.
+    public string Differ(string a, string b, string? type = null) =>
+        $"EXISTS (SELECT CONVERT(varbinary(max), {a}) EXCEPT SELECT CONVERT(varbinary(max), {(type is null ? b : $"CAST({b} AS {type})")}))";
 
     public string VersionOlder(string versionColumn, IReadOnlyList<string> olderVersionParameters) => _keyset.VersionOlder(versionColumn, olderVersionParameters);
     public string BatchEnd(QualifiedName table, IReadOnlyList<string> keys, bool hasLower) => _keyset.BatchEnd(table, keys, hasLower);
@@ -339,6 +355,13 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     public bool IsTransientConnectionError(Exception error) =>
         error is SqlException e && e.Errors.Cast<SqlError>().Any(x => TransientNumbers.Contains(x.Number))
         || error is InvalidOperationException { Message: var m } && m.Contains("connection", StringComparison.OrdinalIgnoreCase) && m.Contains("closed", StringComparison.OrdinalIgnoreCase);
+
+    // 3906: the database is read-only; 1101/1105: a filegroup is full; 9002: the transaction log is full.
+    public StorageFault? StorageFault(Exception error) =>
+        error is not SqlException e ? null
+        : e.Errors.Cast<SqlError>().Any(x => x.Number is 3906) ? Dialects.StorageFault.ReadOnly
+        : e.Errors.Cast<SqlError>().Any(x => x.Number is 1101 or 1105 or 9002) ? Dialects.StorageFault.Full
+        : null;
 
     public IReadOnlyList<LintFinding> LintExpand(string script) => SqlServerLint.Find(script);
 

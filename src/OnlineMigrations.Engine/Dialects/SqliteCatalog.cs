@@ -90,14 +90,37 @@ internal sealed class SqliteCatalog(SqliteDialect dialect, Connections.Session c
     private static string Text(string sql, List<SqlToken> tokens) =>
         tokens.Count == 0 ? "" : sql[tokens[0].Start..(tokens[^1].Start + tokens[^1].Text.Length)];
 
-    public IReadOnlyList<string> KeyColumns(QualifiedName table)
+    private static readonly string[] RowIdNames = ["rowid", "_rowid_", "oid"];
+
+    private (List<(string Name, string Type, bool NotNull)> Pk, HashSet<string> Columns, bool WithoutRowId) KeyFacts(QualifiedName table)
     {
-        var pk = connection.Query("SELECT name FROM pragma_table_info(@name) WHERE pk > 0 ORDER BY pk", new { name = table.Name }, r => r.GetString(0));
-        if (pk.Count > 0) return pk;
+        var columns = connection.Query("SELECT name, type, \"notnull\", pk FROM pragma_table_xinfo(@name)", new { name = table.Name },
+            r => (Name: r.GetString(0), Type: r.GetString(1), NotNull: r.GetInt64(2) == 1, Pk: r.GetInt64(3)));
+        var pk = columns.Where(c => c.Pk > 0).OrderBy(c => c.Pk).Select(c => (c.Name, c.Type, c.NotNull)).ToList();
         var withoutRowId = connection.Scalar<string?>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = @name COLLATE NOCASE", new { name = table.Name })
             ?.Contains("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase) ?? false;
-        // A rowid table is clustered on its rowid: a real, unique key the backfill can walk.
-        return withoutRowId ? [] : ["rowid"];
+        return (pk, columns.Select(c => c.Name).ToHashSet(StringComparer.OrdinalIgnoreCase), withoutRowId);
+    }
+
+    public IReadOnlyList<string> KeyColumns(QualifiedName table)
+    {
+        var (pk, columns, withoutRowId) = KeyFacts(table);
+        // WITHOUT ROWID tables enforce NOT NULL on their key; an INTEGER PRIMARY KEY is the rowid itself.
+        if (withoutRowId) return pk.Select(c => c.Name).ToList();
+        var rowIdAlias = pk.Count == 1 && pk[0].Type.Equals("INTEGER", StringComparison.OrdinalIgnoreCase);
+        if (pk.Count > 0 && (rowIdAlias || pk.All(c => c.NotNull))) return pk.Select(c => c.Name).ToList();
+        // No primary key, or one that SQLite lets hold NULL (a walk "key > @lo" never reaches those rows):
+        // walk the rowid, clustered, unique and never NULL, under a name no user column hides.
+        var free = RowIdNames.FirstOrDefault(n => !columns.Contains(n));
+        return free is null ? [] : [free];
+    }
+
+    public string? UnusableKey(QualifiedName table)
+    {
+        var (pk, _, withoutRowId) = KeyFacts(table);
+        if (withoutRowId) return null;
+        var key = pk.Count > 0 ? $"its primary key ({string.Join(", ", pk.Select(c => c.Name))}) allows NULL, and " : "";
+        return $"{key}user columns named rowid, _rowid_ and oid hide SQLite's rowid, so no key reaches every row";
     }
 
     public IReadOnlyList<IndexInfo> Indexes(QualifiedName table)

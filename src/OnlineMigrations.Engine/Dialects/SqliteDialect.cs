@@ -118,13 +118,29 @@ public sealed class SqliteDialect : IDialect
     public string TrustConstraint(QualifiedName table, string name) => AddCheckConstraint(table, name, "");
     public string DropConstraint(QualifiedName table, string name) => AddCheckConstraint(table, name, "");
 
-    public IReadOnlyList<string> SyncTriggerObjects(string triggerName) => [triggerName + "_insert", triggerName + "_update"];
+    /// <summary>Where a sync trigger notes, for the row being updated, that the statement writes a new
+    /// column: SQLite's triggers cannot ask UPDATE(column), but a BEFORE UPDATE OF trigger fires exactly
+    /// when the column is in the SET list, and always before the row's AFTER trigger.</summary>
+    internal const string WriteMark = "[OnlineMigrations_SyncWriteMark]";
+
+    /// <summary>The new columns whose writes a trigger must see (a write to them wins, even unchanged).</summary>
+    private static List<string> WrittenColumns(IReadOnlyList<SyncRule>? rules) =>
+        (rules ?? []).Select(r => r switch { FillRule f => f.Column, MirrorRule m => m.To, _ => null })
+            .OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+
+    public IReadOnlyList<string> SyncTriggerObjects(string triggerName, IReadOnlyList<SyncRule>? rules = null) =>
+        [triggerName + "_insert", triggerName + "_update", .. WrittenColumns(rules).Select((_, i) => $"{triggerName}_writes{i + 1}")];
 
     public IReadOnlyList<string> CreateSyncTrigger(QualifiedName table, string triggerName, IReadOnlyList<SyncRule> rules, IReadOnlyList<string> keyColumns)
     {
         var t = Table(table);
         var thisRow = string.Join(" AND ", keyColumns.Select(k => $"{Quote(k)} = NEW.{Quote(k)}"));
+        var rowKey = string.Join(" || ',' || ", keyColumns.Select(k => $"quote(NEW.{Quote(k)})"));
         const string notBackfill = "NOT EXISTS (SELECT 1 FROM " + BackfillMark + ")";
+        var names = SyncTriggerObjects(triggerName, rules);
+        var written = WrittenColumns(rules);
+        string MarkName(string column) => names[2 + written.FindIndex(c => string.Equals(c, column, StringComparison.OrdinalIgnoreCase))];
+        string Wrote(string column) => $"EXISTS (SELECT 1 FROM {WriteMark} WHERE Name = {Literal(MarkName(column))} AND Row = {rowKey})";
         var onInsert = new List<string>();
         var onUpdate = new List<string>();
         foreach (var rule in rules)
@@ -132,40 +148,63 @@ public sealed class SqliteDialect : IDialect
             switch (rule)
             {
                 case FillRule f:
-                    var fill = $"UPDATE {t} SET {Quote(f.Column)} = ({f.Up}) WHERE {thisRow} AND {Quote(f.Column)} IS NULL;";
-                    onInsert.Add(fill);
-                    onUpdate.Add(fill);
+                    var (column, fill) = (Quote(f.Column), $"({f.Up})");
+                    var unwritten = f.Default is null ? $"{column} IS NULL" : $"({column} IS NULL OR NOT {Differ(column, $"({f.Default})")})";
+                    onInsert.Add($"UPDATE {t} SET {column} = {fill} WHERE {thisRow} AND {unwritten} AND {fill} IS NOT NULL AND {Differ(column, fill)};");
+                    // Old code (the statement did not write the new column) changed what up is computed from:
+                    // up over the row before and after the statement differ.
+                    // Only the columns up names: a trigger naming a column keeps SQLite from dropping it.
+                    var read = ReferencedColumns(f.Up, f.OldShape);
+                    string UpOver(string row) => $"(SELECT {fill} FROM (SELECT {string.Join(", ", read.Select(x => $"{row}.{Quote(x)} AS {Quote(x)}"))}))";
+                    var changed = read.Count == 0 ? "1" : Differ(UpOver("NEW"), UpOver("OLD"));
+                    onUpdate.Add($"UPDATE {t} SET {column} = {fill} WHERE {thisRow} AND NOT {Wrote(f.Column)} AND {Differ(column, fill)} AND ({column} IS NULL OR {changed});");
                     break;
                 case MirrorRule m:
                     var (from, to) = (Quote(m.From), Quote(m.To));
                     // New code wrote the new column: it wins. Otherwise old code wrote the old one.
-                    var unwritten = m.ToDefault is null ? $"{to} IS NULL" : $"({to} IS NULL OR {to} IS ({m.ToDefault}))";
-                    onInsert.Add($"UPDATE {t} SET {from} = {to} WHERE {thisRow} AND NOT {unwritten} AND {from} IS NOT {to};");
-                    onInsert.Add($"UPDATE {t} SET {to} = {from} WHERE {thisRow} AND {unwritten} AND {from} IS NOT NULL AND {to} IS NOT {from};");
-                    onUpdate.Add($"UPDATE {t} SET {from} = {to} WHERE {thisRow} AND NEW.{to} IS NOT OLD.{to} AND {from} IS NOT {to} AND {notBackfill};");
-                    onUpdate.Add($"UPDATE {t} SET {to} = {from} WHERE {thisRow} AND NEW.{to} IS OLD.{to} AND NEW.{from} IS NOT OLD.{from} AND {to} IS NOT {from};");
+                    var toUnwritten = m.ToDefault is null ? $"{to} IS NULL" : $"({to} IS NULL OR NOT {Differ(to, $"({m.ToDefault})")})";
+                    onInsert.Add($"UPDATE {t} SET {from} = {to} WHERE {thisRow} AND NOT {toUnwritten} AND {Differ(from, to)};");
+                    onInsert.Add($"UPDATE {t} SET {to} = {from} WHERE {thisRow} AND {toUnwritten} AND {from} IS NOT NULL AND {Differ(to, from)};");
+                    onUpdate.Add($"UPDATE {t} SET {from} = {to} WHERE {thisRow} AND {Wrote(m.To)} AND {Differ(from, to)} AND {notBackfill};");
+                    onUpdate.Add($"UPDATE {t} SET {to} = {from} WHERE {thisRow} AND NOT {Wrote(m.To)} AND {Differ("NEW." + from, "OLD." + from)} AND {Differ(to, from)};");
                     break;
                 case ShadowRule s:
                     var (col, shadow) = (Quote(s.Column), Quote(s.Shadow));
-                    onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {thisRow} AND {shadow} IS NOT ({s.Up});");
+                    onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {thisRow} AND {Differ(shadow, $"({s.Up})")};");
                     if (s.Down is not null)
-                        onUpdate.Add($"UPDATE {t} SET {col} = ({s.Down}) WHERE {thisRow} AND NEW.{shadow} IS NOT OLD.{shadow} AND NEW.{col} IS OLD.{col} AND {col} IS NOT ({s.Down}) AND {notBackfill};");
-                    onUpdate.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {thisRow} AND NEW.{col} IS NOT OLD.{col} AND {shadow} IS NOT ({s.Up});");
+                        onUpdate.Add($"UPDATE {t} SET {col} = ({s.Down}) WHERE {thisRow} AND {Differ("NEW." + shadow, "OLD." + shadow)} AND NOT {Differ("NEW." + col, "OLD." + col)} AND {Differ(col, $"({s.Down})")} AND {notBackfill};");
+                    onUpdate.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {thisRow} AND {Differ("NEW." + col, "OLD." + col)} AND {Differ(shadow, $"({s.Up})")};");
                     break;
             }
         }
-        var names = SyncTriggerObjects(triggerName);
-        return
-        [
-            $"CREATE TRIGGER {Quote(names[0])} AFTER INSERT ON {t} FOR EACH ROW\nBEGIN\n    {string.Join("\n    ", onInsert)}\nEND",
-            $"CREATE TRIGGER {Quote(names[1])} AFTER UPDATE ON {t} FOR EACH ROW\nBEGIN\n    {string.Join("\n    ", onUpdate)}\nEND",
-        ];
+        if (written.Count > 0)
+            onUpdate.Add($"DELETE FROM {WriteMark} WHERE Name IN ({string.Join(", ", written.Select(c => Literal(MarkName(c))))}) AND Row = {rowKey};");
+        var statements = new List<string>();
+        if (written.Count > 0) statements.Add($"CREATE TABLE IF NOT EXISTS {WriteMark} (Name TEXT NOT NULL, Row TEXT NOT NULL)");
+        statements.AddRange(written.Select(c =>
+            $"CREATE TRIGGER {Quote(MarkName(c))} BEFORE UPDATE OF {Quote(c)} ON {t} FOR EACH ROW\nBEGIN\n    INSERT INTO {WriteMark} (Name, Row) VALUES ({Literal(MarkName(c))}, {rowKey});\nEND"));
+        statements.Add($"CREATE TRIGGER {Quote(names[0])} AFTER INSERT ON {t} FOR EACH ROW\nBEGIN\n    {string.Join("\n    ", onInsert)}\nEND");
+        statements.Add($"CREATE TRIGGER {Quote(names[1])} AFTER UPDATE ON {t} FOR EACH ROW\nBEGIN\n    {string.Join("\n    ", onUpdate)}\nEND");
+        return statements;
     }
 
-    public IReadOnlyList<string> DropSyncTrigger(QualifiedName table, string triggerName) =>
-        SyncTriggerObjects(triggerName).Select(n => $"DROP TRIGGER IF EXISTS {Quote(n)}").ToList();
+    /// <summary>The columns among <paramref name="columns"/> that <paramref name="expression"/> names (quoted or
+    /// bare, outside string literals); a function of the same name counts too, which costs nothing.</summary>
+    internal static List<string> ReferencedColumns(string expression, IEnumerable<string> columns)
+    {
+        var withoutLiterals = System.Text.RegularExpressions.Regex.Replace(expression, "'(?:[^']|'')*'", "''");
+        var names = System.Text.RegularExpressions.Regex.Matches(withoutLiterals, "\\[([^\\]]*)\\]|\"((?:[^\"]|\"\")*)\"|`([^`]*)`|([A-Za-z_\\u0080-\\uFFFF][\\w$\\u0080-\\uFFFF]*)")
+            .Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Success ? m.Groups[2].Value.Replace("\"\"", "\"", StringComparison.Ordinal)
+                : m.Groups[3].Success ? m.Groups[3].Value : m.Groups[4].Value)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return columns.Where(names.Contains).ToList();
+    }
 
-    public string Differ(string a, string b) => $"({a} IS NOT {b})";
+    public IReadOnlyList<string> DropSyncTrigger(QualifiedName table, string triggerName, IReadOnlyList<SyncRule>? rules = null) =>
+        SyncTriggerObjects(triggerName, rules).Select(n => $"DROP TRIGGER IF EXISTS {Quote(n)}").ToList();
+
+    // BINARY: a column's own collation (NOCASE, RTRIM) would make 'alice' and 'ALICE', or 'a' and 'a ', one value.
+    public string Differ(string a, string b, string? type = null) => $"(({a}) COLLATE BINARY IS NOT ({b}) COLLATE BINARY)";
 
     public string VersionOlder(string versionColumn, IReadOnlyList<string> olderVersionParameters) => _keyset.VersionOlder(versionColumn, olderVersionParameters);
     public string BatchEnd(QualifiedName table, IReadOnlyList<string> keys, bool hasLower) => _keyset.BatchEnd(table, keys, hasLower);
@@ -203,6 +242,16 @@ public sealed class SqliteDialect : IDialect
         error is SqliteException { SqliteErrorCode: 5 or 6 }; // SQLITE_BUSY, SQLITE_LOCKED
 
     public bool IsTransientConnectionError(Exception error) => false;
+
+    // SQLITE_READONLY (8) and SQLITE_CANTOPEN (14: the -wal or -shm file cannot be made beside a
+    // read-only file) are a database that cannot be written; SQLITE_FULL (13) is a full disk.
+    public StorageFault? StorageFault(Exception error) => error switch
+    {
+        SqliteException { SqliteErrorCode: 8 or 14 } => Dialects.StorageFault.ReadOnly,
+        SqliteException { SqliteErrorCode: 13 } => Dialects.StorageFault.Full,
+        SqliteException { SqliteErrorCode: 10 } => Dialects.StorageFault.Io, // SQLITE_IOERR
+        _ => null,
+    };
 
     public IReadOnlyList<LintFinding> LintExpand(string script) => SqliteLint.Find(script);
 

@@ -35,7 +35,8 @@ public abstract class StoreSql
     public string InsertMigration =>
         $"INSERT INTO {T("Migration")} (Id, Description, ObjectVersion, Definition, Checksum, Phase, Facts, CreatedAt, ContractRequested) " +
         "VALUES (@id, @description, @objectVersion, @definition, @checksum, @phase, @facts, @now, 0)";
-    public string UpdatePhase => $"UPDATE {T("Migration")} SET Phase = @phase, LastError = NULL WHERE Id = @id";
+    // Compare-and-set: a phase change names the phase it leaves, so of two runners only one moves it.
+    public string UpdatePhase => $"UPDATE {T("Migration")} SET Phase = @phase, LastError = NULL WHERE Id = @id AND Phase = @expected";
     public string UpdateFacts => $"UPDATE {T("Migration")} SET Facts = @facts WHERE Id = @id";
     public string SetLastError => $"UPDATE {T("Migration")} SET LastError = @error WHERE Id = @id";
     /// <summary>Sets a timestamp column; <paramref name="column"/> is one of the fixed names of <see cref="MigrationColumns"/>.</summary>

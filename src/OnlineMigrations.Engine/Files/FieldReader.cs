@@ -30,6 +30,28 @@ public sealed class FieldReader(JsonElement element, string path, List<FileProbl
         return null;
     }
 
+    /// <summary>A string the engine splices into SQL, checked by <paramref name="problemOf"/> (see <see cref="SqlFieldText"/>).</summary>
+    private string? Sql(string name, bool required, Func<string, string?> problemOf)
+    {
+        var s = String(name, required);
+        if (s is null) return null;
+        if (problemOf(s) is not { } problem) return s;
+        Problem($"{Path}.{name}", problem);
+        return null;
+    }
+
+    /// <summary>One SQL expression (a default, a filter, up/down, a check).</summary>
+    public string? Expression(string name, bool required = true) => Sql(name, required, SqlFieldText.ExpressionProblem);
+
+    /// <summary>A type name with an optional length.</summary>
+    public string? SqlType(string name, bool required = true) => Sql(name, required, SqlFieldText.TypeProblem);
+
+    /// <summary>A collation name.</summary>
+    public string? Collation(string name, bool required = false) => Sql(name, required, SqlFieldText.CollationProblem);
+
+    /// <summary>A script of statements (a sql operation's parts): any SQL, but no control character.</summary>
+    public string? Script(string name, bool required = true) => Sql(name, required, SqlFieldText.ScriptProblem);
+
     public bool Bool(string name, bool fallback)
     {
         if (!TryGet(name, false, out var v)) return fallback;
@@ -110,11 +132,11 @@ public sealed class FieldReader(JsonElement element, string path, List<FileProbl
         if (c is null) return null;
         c.OnlyKnown("name", "type", "nullable", "default", "identity", "primaryKey", "collation");
         var name = c.Identifier("name");
-        var type = c.String("type");
-        var result = name is null || type is null ? null : new ColumnDefinition(name, type, c.Bool("nullable", true), c.String("default", false),
-            c.Bool("identity", false), c.Bool("primaryKey", false), c.String("collation", false));
-        if (type is not null && string.IsNullOrWhiteSpace(type)) c.Problem($"{c.Path}.type", "the type is empty; write a SQL type such as \"nvarchar(64)\"");
-        return result;
+        var type = c.SqlType("type");
+        var @default = c.Expression("default", false);
+        var collation = c.Collation("collation");
+        return name is null || type is null ? null : new ColumnDefinition(name, type, c.Bool("nullable", true), @default,
+            c.Bool("identity", false), c.Bool("primaryKey", false), collation);
     }
 
     public static string Describe(JsonElement v) => v.ValueKind switch

@@ -44,7 +44,8 @@ public static class MigrationReader
         var definitions = new List<MigrationDefinition>();
         foreach (var file in files)
         {
-            var text = File.ReadAllText(file);
+            var text = ReadText(file, problems);
+            if (text is null) continue;
             var definition = Parse(text, file, Path.GetFileNameWithoutExtension(file), problems);
             if (definition is not null) definitions.Add(definition);
         }
@@ -87,6 +88,10 @@ public static class MigrationReader
         using (document)
         {
             var root = document.RootElement;
+            // Before any field is read: a duplicate key would let one value silently replace another,
+            // and a lone surrogate cannot become .NET text at all.
+            FindStructureProblems(root, "$", file, problems);
+            if (problems.Count > before) return null;
             if (root.ValueKind != JsonValueKind.Object)
             {
                 problems.Add(new FileProblem(file, "$", $"expected an object with \"operations\", found {FieldReader.Describe(root)}"));
@@ -184,6 +189,61 @@ public static class MigrationReader
         if (op is null || problems.Count > before) return null;
         op.JsonPath = path;
         return op;
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The file's text: UTF-8 (with or without a byte-order mark) read strictly, so a broken byte is
+    /// reported instead of becoming U+FFFD; UTF-16 when the file says so with its byte-order mark.</summary>
+    private static string? ReadText(string file, List<FileProblem> problems)
+    {
+        var bytes = File.ReadAllBytes(file);
+        if (bytes.Length >= 2 && (bytes[0], bytes[1]) is (0xFF, 0xFE) or (0xFE, 0xFF)) return File.ReadAllText(file);
+        var start = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+        try { return StrictUtf8.GetString(bytes, start, bytes.Length - start); }
+        catch (DecoderFallbackException e)
+        {
+            problems.Add(new FileProblem(file, "$", $"the file is not valid UTF-8 (byte {start + e.Index + 1}); save it as UTF-8"));
+            return null;
+        }
+    }
+
+    private static void FindStructureProblems(JsonElement element, string path, string file, List<FileProblem> problems)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                var i = 0;
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try { name = property.Name; }
+                    catch (InvalidOperationException)
+                    {
+                        problems.Add(new FileProblem(file, path, $"property {i + 1} has a name with a lone surrogate (a \\uD800-\\uDFFF escape without its pair); write the character itself or both halves"));
+                        i++;
+                        continue;
+                    }
+                    i++;
+                    var at = $"{path}.{name}";
+                    if (!names.Add(name))
+                        problems.Add(new FileProblem(file, at, $"the property \"{name}\" appears more than once in this object; keep one (a later value would silently replace the first)"));
+                    FindStructureProblems(property.Value, at, file, problems);
+                }
+                break;
+            case JsonValueKind.Array:
+                var n = 0;
+                foreach (var item in element.EnumerateArray()) FindStructureProblems(item, $"{path}[{n++}]", file, problems);
+                break;
+            case JsonValueKind.String:
+                try { _ = element.GetString(); }
+                catch (InvalidOperationException)
+                {
+                    problems.Add(new FileProblem(file, path, "the string holds a lone surrogate (a \\uD800-\\uDFFF escape without its pair); write the character itself or both halves"));
+                }
+                break;
+        }
     }
 
     public static bool TryParseWindow(string text, out TimeSpan window)

@@ -57,9 +57,13 @@ public static class ErrorIds
     public static readonly ErrorId UnsafeSql = new("UnsafeSql", ErrorKind.InvalidData);
     public static readonly ErrorId StepFailed = new("StepFailed", ErrorKind.WriteError);
     public static readonly ErrorId NoUsableKey = new("NoUsableKey", ErrorKind.InvalidOperation);
+    public static readonly ErrorId NoProgress = new("NoProgress", ErrorKind.InvalidOperation);
     public static readonly ErrorId StoreTooNew = new("StoreTooNew", ErrorKind.InvalidOperation);
     public static readonly ErrorId UnsupportedTable = new("UnsupportedTable", ErrorKind.InvalidOperation);
     public static readonly ErrorId InvalidConnection = new("InvalidConnection", ErrorKind.InvalidArgument);
     public static readonly ErrorId InvalidArgument = new("InvalidArgument", ErrorKind.InvalidArgument);
+    public static readonly ErrorId DatabaseReadOnly = new("DatabaseReadOnly", ErrorKind.WriteError);
+    public static readonly ErrorId DiskFull = new("DiskFull", ErrorKind.WriteError);
+    public static readonly ErrorId DatabaseIoError = new("DatabaseIoError", ErrorKind.WriteError);
     public static readonly ErrorId ClientNotFound = new("ClientNotFound", ErrorKind.ObjectNotFound);
 }

@@ -15,5 +15,7 @@ public sealed class MigrationProgress
     public Phase Phase { get; set; }
     /// <summary>Why the run stopped before the end (-MaxRows, -MaxDuration, Ctrl+C), if it did.</summary>
     public string? StoppedBecause { get; set; }
+    /// <summary>Why a whole pass made no progress while rows remain (ExitCode 2), if it did.</summary>
+    public string? NoProgress { get; set; }
     public double RowsPerSecond => Duration.TotalSeconds > 0 ? Math.Round(RowsMigrated / Duration.TotalSeconds, 1) : 0;
 }

@@ -16,7 +16,7 @@ public sealed class AddCheckConstraint : Operation
         r.OnlyKnown("table", "name", "expression");
         var table = r.Table();
         var name = r.Identifier("name");
-        var expression = r.String("expression");
+        var expression = r.Expression("expression");
         return table is null || name is null || expression is null ? null : new AddCheckConstraint { Table = table, Name = name, Expression = expression };
     }
 

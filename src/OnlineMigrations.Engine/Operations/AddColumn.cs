@@ -21,7 +21,7 @@ public sealed class AddColumn : Operation
         r.OnlyKnown("table", "column", "up");
         var table = r.Table();
         var column = r.Column(r.Object("column"));
-        var up = r.String("up", required: false);
+        var up = r.Expression("up", required: false);
         if (column is { Identity: true }) r.Problem($"{r.Path}.column.identity", "an identity column cannot be added online; create a new table instead");
         if (column is { PrimaryKey: true }) r.Problem($"{r.Path}.column.primaryKey", "a primary key cannot be added with addColumn");
         if (column is { Nullable: false } && up is null && column.Default is null)
@@ -41,17 +41,39 @@ public sealed class AddColumn : Operation
         yield return new Step($"add column {Table}.{Column.Name}", [c.Dialect.AddColumn(Table, Column with { Nullable = true })]);
     }
 
-    public override IEnumerable<SyncRule> SyncRules(OperationContext c) => Up is null ? [] : [new FillRule(Table, Column.Name, Up)];
+    // The old shape is read at expand, before the column exists; at contract and rollback only the trigger's name matters.
+    public override IEnumerable<SyncRule> SyncRules(OperationContext c) => Up is null ? [] :
+    [
+        new FillRule(Table, Column.Name, Up)
+        {
+            Default = Column.Default,
+            Type = Column.Type,
+            OldShape = c.Catalog.TableExists(Table)
+                ? c.Catalog.Columns(Table).Select(x => x.Name).Where(n => !string.Equals(n, Column.Name, StringComparison.OrdinalIgnoreCase)).ToList()
+                : [],
+        },
+    ];
+
+    /// <summary>A row whose new column holds NULL, or just its default, was written without it (by old code,
+    /// or before expand: SQLite shows the default in existing rows), and takes <c>up</c>.</summary>
+    private string Unwritten(OperationContext c)
+    {
+        var col = c.Dialect.Column(Column.Name);
+        return Column.Default is null ? $"{col} IS NULL" : $"({col} IS NULL OR NOT {c.Dialect.Differ(col, $"({Column.Default})", Column.Type)})";
+    }
+
+    private string StillToFill(OperationContext c) =>
+        $"{Unwritten(c)} AND ({Up}) IS NOT NULL AND {c.Dialect.Differ(c.Dialect.Column(Column.Name), $"({Up})", Column.Type)}";
 
     public override IEnumerable<BackfillAssignment> Backfill(OperationContext c) =>
-        Up is null ? [] : [new BackfillAssignment(Table, Column.Name, $"({Up})", $"{c.Dialect.Column(Column.Name)} IS NULL AND ({Up}) IS NOT NULL")];
+        Up is null ? [] : [new BackfillAssignment(Table, Column.Name, $"({Up})", StillToFill(c))];
 
     public override IEnumerable<RemainingCheck> Remaining(OperationContext c)
     {
         var col = c.Dialect.Column(Column.Name);
         // A column that becomes NOT NULL at contract must have a value in every row first.
         if (!Column.Nullable) yield return new RemainingCheck($"rows of {Table} whose {Column.Name} is still NULL (it becomes NOT NULL at contract)") { Table = Table, Predicate = $"{col} IS NULL" };
-        else if (Up is not null) yield return new RemainingCheck($"rows of {Table} whose new column {Column.Name} is still empty") { Table = Table, Predicate = $"{col} IS NULL AND ({Up}) IS NOT NULL" };
+        else if (Up is not null) yield return new RemainingCheck($"rows of {Table} whose new column {Column.Name} is still empty") { Table = Table, Predicate = StillToFill(c) };
     }
 
     public override IEnumerable<Step> Contract(OperationContext c)
@@ -74,7 +96,7 @@ public sealed class AddColumn : Operation
         yield return new RemainingCheck($"rows of {Table} where new code wrote {Column.Name}")
         {
             Table = Table,
-            Predicate = Up is null ? $"{col} IS NOT NULL" : $"{col} IS NOT NULL AND {c.Dialect.Differ(col, $"({Up})")}",
+            Predicate = Up is null ? $"{col} IS NOT NULL" : $"{col} IS NOT NULL AND {c.Dialect.Differ(col, $"({Up})", Column.Type)}",
         };
     }
 }

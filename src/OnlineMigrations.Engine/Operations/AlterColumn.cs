@@ -27,12 +27,13 @@ public sealed class AlterColumn : Operation
         r.OnlyKnown("table", "column", "type", "nullable", "default", "up", "down");
         var table = r.Table();
         var column = r.Identifier("column");
-        var type = r.String("type", required: false);
+        var type = r.SqlType("type", required: false);
         bool? nullable = r.Element.TryGetProperty("nullable", out var n) && n.ValueKind != System.Text.Json.JsonValueKind.Null ? r.Bool("nullable", true) : null;
-        var @default = r.String("default", required: false);
-        var up = r.String("up");
-        var down = r.String("down", required: false);
-        if (type is null && nullable is null && @default is null)
+        var @default = r.Expression("default", required: false);
+        var up = r.Expression("up");
+        var down = r.Expression("down", required: false);
+        bool Given(string field) => r.Element.TryGetProperty(field, out var v) && v.ValueKind != System.Text.Json.JsonValueKind.Null;
+        if (!Given("type") && nullable is null && !Given("default"))
             r.Problem(r.Path, "nothing to change: give at least one of \"type\", \"nullable\" or \"default\"");
         return table is null || column is null || up is null ? null
             : new AlterColumn { Table = table, Column = column, Type = type, Nullable = nullable, Default = @default, Up = up, Down = down };
@@ -79,18 +80,21 @@ public sealed class AlterColumn : Operation
             i.Filter is null ? null : c.Dialect.RenameColumnIn(i.Filter, Column, shadow, c.Catalog.Names));
     }
 
-    public override IEnumerable<SyncRule> SyncRules(OperationContext c) => [new ShadowRule(Table, Column, c.ShadowName(Column), Up, Down)];
+    private string? ShadowType(OperationContext c) => c.Fact(this, "type") ?? Type;
+
+    public override IEnumerable<SyncRule> SyncRules(OperationContext c) =>
+        [new ShadowRule(Table, Column, c.ShadowName(Column), Up, Down) { Type = ShadowType(c) }];
 
     public override IEnumerable<BackfillAssignment> Backfill(OperationContext c)
     {
         var shadow = c.Dialect.Column(c.ShadowName(Column));
-        return [new BackfillAssignment(Table, c.ShadowName(Column), $"({Up})", c.Dialect.Differ(shadow, $"({Up})"))];
+        return [new BackfillAssignment(Table, c.ShadowName(Column), $"({Up})", c.Dialect.Differ(shadow, $"({Up})", ShadowType(c)))];
     }
 
     public override IEnumerable<RemainingCheck> Remaining(OperationContext c)
     {
         var shadow = c.Dialect.Column(c.ShadowName(Column));
-        yield return new RemainingCheck($"rows of {Table} whose new {Column} disagrees with \"up\"") { Table = Table, Predicate = c.Dialect.Differ(shadow, $"({Up})") };
+        yield return new RemainingCheck($"rows of {Table} whose new {Column} disagrees with \"up\"") { Table = Table, Predicate = c.Dialect.Differ(shadow, $"({Up})", ShadowType(c)) };
         if (Nullable == false) yield return new RemainingCheck($"rows of {Table} whose new {Column} is NULL (it becomes NOT NULL at contract)") { Table = Table, Predicate = $"{shadow} IS NULL" };
     }
 
@@ -116,7 +120,7 @@ public sealed class AlterColumn : Operation
                 new IndexSpec(Table, name, interim.Columns.Select(Back).ToList(), interim.Include.Select(Back).ToList(), interim.Unique,
                     interim.Filter is null ? null : c.Dialect.RenameColumnIn(interim.Filter, shadow, Column, c.Catalog.Names))));
         }
-        if (statements.Count > 0) yield return new Step($"swap the new {Table}.{Column} into place", statements);
+        if (statements.Count > 0) yield return new Step($"swap the new {Table}.{Column} into place", statements) { EndsSync = Table };
         if (c.Fact(this, "nullable") == "false")
             foreach (var step in FinalNotNull.Steps(c, Table, Column, c.Fact(this, "type")!, FinalNotNull.Load(c.Fact(this, "indexDefinitions"))))
                 yield return step;

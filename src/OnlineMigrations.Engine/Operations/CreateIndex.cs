@@ -23,7 +23,7 @@ public sealed class CreateIndex : Operation
         var columns = r.Identifiers("columns");
         var include = r.Identifiers("include", required: false, allowEmpty: true) ?? [];
         return table is null || name is null || columns is null || columns.Count == 0 ? null
-            : new CreateIndex { Table = table, Name = name, Columns = columns, Include = include, Unique = r.Bool("unique", false), Where = r.String("where", required: false) };
+            : new CreateIndex { Table = table, Name = name, Columns = columns, Include = include, Unique = r.Bool("unique", false), Where = r.Expression("where", required: false) };
     }
 
     public override IEnumerable<Touch> Touches => Columns.Select(c => new Touch(Table, c, Destructive: false));

@@ -154,7 +154,7 @@ public sealed class RenameColumn : Operation
             if (c.Fact(this, "default") is { } expression && c.Dialect.Provider == Provider.SqlServer)
                 statements.Add(c.Dialect.AddDefault(Table, To, Names.Internal($"DF_{Table.Name}_{To}", "om"), expression));
         }
-        if (statements.Count > 0) yield return new Step($"drop column {Table}.{From} and move its indexes to {To}", statements);
+        if (statements.Count > 0) yield return new Step($"drop column {Table}.{From} and move its indexes to {To}", statements) { EndsSync = Table };
     }
 
     public override IEnumerable<Step> Rollback(OperationContext c)

@@ -21,14 +21,14 @@ public sealed class SqlOperation : Operation
     public static Operation? Read(FieldReader r)
     {
         r.OnlyKnown("expand", "migrate", "verify", "contract", "rollback", "unsafe");
-        var expand = r.String("expand");
+        var expand = r.Script("expand");
         return expand is null ? null : new SqlOperation
         {
             ExpandSql = expand,
-            MigrateSql = r.String("migrate", required: false),
-            VerifySql = r.String("verify", required: false),
-            ContractSql = r.String("contract", required: false),
-            RollbackSql = r.String("rollback", required: false),
+            MigrateSql = r.Script("migrate", required: false),
+            VerifySql = r.Script("verify", required: false),
+            ContractSql = r.Script("contract", required: false),
+            RollbackSql = r.Script("rollback", required: false),
             Unsafe = r.Bool("unsafe", false),
         };
     }

@@ -15,13 +15,27 @@ public sealed record Step(string Name, IReadOnlyList<string> Statements)
     public string? OfflineReason { get; init; }
     /// <summary>True for DDL steps, which run with the lock timeout and are retried on lock timeouts and deadlocks.</summary>
     public bool IsDdl { get; init; } = true;
+    /// <summary>The table whose sync this step ends (the swap of a shadow, the drop of a renamed column):
+    /// contract runs it in one transaction with the drop of that table's sync trigger, so no write
+    /// falls between the two, and a failed or killed run rolls back both.</summary>
+    public QualifiedName? EndsSync { get; init; }
 }
 
 /// <summary>What an operation asks of the per-table sync trigger installed at expand.</summary>
 public abstract record SyncRule(QualifiedName Table);
 
-/// <summary>Fill <paramref name="Column"/> from <paramref name="Up"/> on rows written without it.</summary>
-public sealed record FillRule(QualifiedName Table, string Column, string Up) : SyncRule(Table);
+/// <summary>Fill <paramref name="Column"/> from <paramref name="Up"/> on rows written without it.
+/// Every statement that does not write <paramref name="Column"/> (old code) and changes what <c>up</c>
+/// gives keeps it equal to <c>up</c>; a statement that writes it keeps its value.</summary>
+public sealed record FillRule(QualifiedName Table, string Column, string Up) : SyncRule(Table)
+{
+    /// <summary>The column's default: an inserted row holding just that default was written without it.</summary>
+    public string? Default { get; init; }
+    /// <summary>The column's type, so comparisons with <c>up</c> are exact.</summary>
+    public string? Type { get; init; }
+    /// <summary>The table's columns as old code sees them, so a trigger can evaluate <c>up</c> over the row before a statement.</summary>
+    public IReadOnlyList<string> OldShape { get; init; } = [];
+}
 
 /// <summary>Keep <paramref name="From"/> and <paramref name="To"/> equal; a write to <paramref name="To"/> wins.</summary>
 public sealed record MirrorRule(QualifiedName Table, string From, string To) : SyncRule(Table)
@@ -33,7 +47,11 @@ public sealed record MirrorRule(QualifiedName Table, string From, string To) : S
 
 /// <summary>Keep <paramref name="Shadow"/> equal to <paramref name="Up"/> of the old column, and the old
 /// column equal to <paramref name="Down"/> of the shadow when a statement writes the shadow.</summary>
-public sealed record ShadowRule(QualifiedName Table, string Column, string Shadow, string Up, string? Down) : SyncRule(Table);
+public sealed record ShadowRule(QualifiedName Table, string Column, string Shadow, string Up, string? Down) : SyncRule(Table)
+{
+    /// <summary>The shadow's type, so comparisons with <c>up</c> are exact.</summary>
+    public string? Type { get; init; }
+}
 
 /// <summary>A column the backfill sets where <paramref name="Needed"/> holds.</summary>
 /// <param name="Value">expression giving the new value</param>

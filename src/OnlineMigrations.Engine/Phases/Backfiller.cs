@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OnlineMigrations.Engine.Connections;
 using OnlineMigrations.Engine.Model;
 using OnlineMigrations.Engine.Operations;
 using OnlineMigrations.Engine.Store;
@@ -55,11 +56,13 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
 
         if (stored.Phase == Phase.Expanded)
         {
-            target.Session.InTransaction(() => { target.Store.SetPhase(id, Phase.Migrating); target.Store.Stamp(id, "MigrateStartedAt"); });
+            target.Session.InTransaction(() => { target.Store.SetPhase(id, Phase.Expanded, Phase.Migrating); target.Store.Stamp(id, "MigrateStartedAt"); });
             progress.Phase = Phase.Migrating;
         }
         var work = Plan(definition, context);
         var checkpoints = StartOrResumePass(id, work);
+        // A pass this run walks from its start: if it migrates nothing while rows remain, the next one will not either.
+        var wholePass = checkpoints.Values.All(c => c.LastKey is null && !c.Completed);
         target.Journal(id, progress.Phase, "backfill", null, started, Outcomes.Started);
 
         foreach (var table in work)
@@ -79,13 +82,18 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         progress.Complete = passDone && progress.RowsRemaining == 0;
         if (progress.Complete && stored.Phase != Phase.Migrated)
         {
-            target.Session.InTransaction(() => { target.Store.SetPhase(id, Phase.Migrated); target.Store.Stamp(id, "MigratedAt"); });
+            target.Session.InTransaction(() => { target.Store.SetPhase(id, Phase.Migrating, Phase.Migrated); target.Store.Stamp(id, "MigratedAt"); });
             progress.Phase = Phase.Migrated;
         }
         progress.ExitCode = progress.Complete ? 0 : 1;
+        if (!progress.Complete && passDone && wholePass && progress.RowsMigrated == 0 && progress.RowsRemaining > 0)
+        {
+            progress.ExitCode = 2;
+            progress.NoProgress = $"a whole pass over every table migrated no row, but {progress.RowsRemaining} row(s) still count as not migrated, so running it again is not expected to change that (unless old code wrote them during this very pass)";
+        }
         progress.Duration = clock.Elapsed;
         target.Journal(id, progress.Phase, "backfill", null, started, progress.Complete ? Outcomes.Completed : Outcomes.Succeeded,
-            reason: $"{progress.RowsMigrated} rows in {progress.Batches} batches; {progress.RowsRemaining} remaining{(progress.StoppedBecause is null ? "" : "; stopped: " + progress.StoppedBecause)}");
+            reason: $"{progress.RowsMigrated} rows in {progress.Batches} batches; {progress.RowsRemaining} remaining{(progress.StoppedBecause is null ? "" : "; stopped: " + progress.StoppedBecause)}{(progress.NoProgress is null ? "" : "; no progress: " + progress.NoProgress)}");
         return progress;
     }
 
@@ -239,6 +247,12 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
                 var saved = target.Store.Backfills(id).First(c => c.Name == Names.StoreKey(name));
                 last = saved.LastKey is null ? null : KeyCodec.Decode(saved.LastKey);
                 continue;
+            }
+            catch (Exception e) when (StorageErrors.Translate(e, target.Options, id) is { } storage)
+            {
+                // Read-only or full: the batch is rolled back and the checkpoint intact; say what happened.
+                target.Session.Rollback();
+                throw storage;
             }
             catch
             {

@@ -125,7 +125,7 @@ public sealed class Expander(TargetDatabase target)
         new StepRunner(target).Run(id, Phase.Expanding, plan.Steps, allowOffline, $"Expanding {id}");
         target.Session.InTransaction(() =>
         {
-            target.Store.SetPhase(id, Phase.Expanded);
+            target.Store.SetPhase(id, Phase.Expanding, Phase.Expanded);
             target.Store.Stamp(id, "ExpandedAt");
         });
         target.Journal(id, Phase.Expanded, null, null, started, Outcomes.Completed);

@@ -27,8 +27,10 @@ public static class Planner
             var keys = c.Catalog.KeyColumns(group.Key);
             if (keys.Count == 0)
                 throw new MigrationException(ErrorIds.NoUsableKey,
-                    $"Migration '{c.Migration.Id}': {group.Key} has no primary key or unique clustered index, so its rows cannot be kept in step or migrated in batches.",
-                    $"Add a primary key to {group.Key} (in an earlier migration), then run the command again.") { MigrationId = c.Migration.Id };
+                    c.Catalog.UnusableKey(group.Key) is { } why
+                        ? $"Migration '{c.Migration.Id}': {group.Key} has no key the migration can use: {why}; its rows cannot be kept in step or migrated in batches."
+                        : $"Migration '{c.Migration.Id}': {group.Key} has no primary key or unique clustered index, so its rows cannot be kept in step or migrated in batches.",
+                    $"Add a primary key whose columns are NOT NULL to {group.Key} (in an earlier migration), then run the command again.") { MigrationId = c.Migration.Id };
             var userTriggers = c.Catalog.Triggers(group.Key);
             if (userTriggers.Count == 0)
                 c.Warnings.Add($"{group.Key} gets its first trigger. Applications that write it with OUTPUT but without INTO (EF Core 7 and later does) must declare the trigger (EF Core: HasTrigger), and bulk loads must fire triggers (SqlBulkCopyOptions.FireTriggers, BULK INSERT ... FIRE_TRIGGERS) or old and new columns drift apart. See the README, \"What applications must do\".");
@@ -40,8 +42,22 @@ public static class Planner
 
     public static IReadOnlyList<Step> Contract(OperationContext c)
     {
-        var steps = DropTriggers(c);
-        foreach (var op in c.Migration.Operations) steps.AddRange(op.Contract(c));
+        // A table's sync trigger is dropped in the same transaction as the steps that end its sync (the
+        // swap of a shadow, the drop of a renamed column): the trigger keeps the shapes in step up to the
+        // commit, writes wait for it, and a failed or killed step rolls back both — no window without sync.
+        var operationSteps = c.Migration.Operations.SelectMany(o => o.Contract(c)).ToList();
+        var steps = new List<Step>();
+        var merged = new HashSet<Step>(ReferenceEqualityComparer.Instance);
+        foreach (var group in SyncRules(c))
+        {
+            var name = Names.SyncTrigger(group.Key, c.Migration.Id);
+            var ending = operationSteps.Where(s => s.EndsSync == group.Key && s.Transactional && s.OfflineReason is null).ToList();
+            merged.UnionWith(ending);
+            var statements = c.Dialect.DropSyncTrigger(group.Key, name, [.. group]).Concat(ending.SelectMany(s => s.Statements)).ToList();
+            var title = $"drop sync trigger {name} on {group.Key}" + string.Concat(ending.Select(s => "; " + s.Name));
+            steps.Add(new Step(title, statements));
+        }
+        steps.AddRange(operationSteps.Where(s => !merged.Contains(s)));
         return Number(steps);
     }
 
@@ -54,7 +70,7 @@ public static class Planner
 
     /// <summary>The names of the objects this migration itself created and contract removes (sync triggers).</summary>
     public static IReadOnlySet<string> OwnObjects(OperationContext c) =>
-        SyncRules(c).SelectMany(g => c.Dialect.SyncTriggerObjects(Names.SyncTrigger(g.Key, c.Migration.Id))).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        SyncRules(c).SelectMany(g => c.Dialect.SyncTriggerObjects(Names.SyncTrigger(g.Key, c.Migration.Id), [.. g])).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     private static IEnumerable<IGrouping<QualifiedName, SyncRule>> SyncRules(OperationContext c) =>
         // One trigger per table as the database names it: dbo.INSTANCES and dbo.Instances share it.
@@ -62,7 +78,7 @@ public static class Planner
 
     private static List<Step> DropTriggers(OperationContext c) =>
         SyncRules(c).Select(g => new Step($"drop sync trigger {Names.SyncTrigger(g.Key, c.Migration.Id)} on {g.Key}",
-            c.Dialect.DropSyncTrigger(g.Key, Names.SyncTrigger(g.Key, c.Migration.Id)))).ToList();
+            c.Dialect.DropSyncTrigger(g.Key, Names.SyncTrigger(g.Key, c.Migration.Id), [.. g]))).ToList();
 
     private static List<Step> Number(List<Step> steps) =>
         steps.Select((s, i) => s with { Name = $"{i + 1:00}. {s.Name}" }).ToList();

@@ -21,7 +21,7 @@ internal static class SavedPhase
             target.Session.InTransaction(() =>
             {
                 target.Store.SavePlans(m.Id, m.Plans);
-                target.Store.SetPhase(m.Id, running);
+                target.Store.SetPhase(m.Id, m.Phase, running);
                 target.Store.Stamp(m.Id, startedColumn);
             });
             target.Journal(m.Id, running, null, null, started, Outcomes.Started);
@@ -29,7 +29,7 @@ internal static class SavedPhase
         var notes = new StepRunner(target).Run(m.Id, running, steps, allowOffline, activity);
         target.Session.InTransaction(() =>
         {
-            target.Store.SetPhase(m.Id, done);
+            target.Store.SetPhase(m.Id, running, done);
             target.Store.Stamp(m.Id, doneColumn);
             target.Store.ClearBackfills(m.Id);
         });

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OnlineMigrations.Engine.Connections;
 using OnlineMigrations.Engine.Model;
 using OnlineMigrations.Engine.Operations;
 
@@ -74,6 +75,14 @@ public sealed class StepRunner(TargetDatabase target)
                 target.Journal(migrationId, phase, step.Name, text, started, Outcomes.Retried, e.Message);
                 target.Reporter.Verbose($"{migrationId}: {step.Name} — {Short(e)}; retry {attempt + 1} of {target.Options.MaxRetries} in {wait.TotalMilliseconds:0} ms.");
                 Thread.Sleep(wait);
+            }
+            catch (Exception e) when (StorageErrors.Translate(e, target.Options, migrationId) is { } storage)
+            {
+                // Read-only or full: the journal and LastError may not be writable either; try, then say what happened.
+                session.Rollback();
+                target.Journal(migrationId, phase, step.Name, text, started, Outcomes.Failed, e.Message);
+                TrySetLastError(migrationId, $"{phase}, step \"{step.Name}\": {storage.Message}");
+                throw storage;
             }
             catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
             {

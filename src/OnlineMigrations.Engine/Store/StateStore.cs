@@ -93,7 +93,17 @@ public sealed class StateStore(Session session)
             checksum = definition.Checksum, phase = phase.ToString(), facts = plans.ToJson(), now = Now,
         });
 
-    public void SetPhase(string id, Phase phase) => session.Execute(Sql.UpdatePhase, new { id, phase = phase.ToString() });
+    /// <summary>Moves the migration from <paramref name="from"/> to <paramref name="to"/>; throws WrongPhase when it is no longer
+    /// in <paramref name="from"/> (another runner moved it), so two runners can never both act on it.</summary>
+    public void SetPhase(string id, Phase from, Phase to)
+    {
+        if (session.Execute(Sql.UpdatePhase, new { id, phase = to.ToString(), expected = from.ToString() }) == 1) return;
+        var now = Migration(id)?.Phase.ToString() ?? "gone from the state store";
+        throw new MigrationException(ErrorIds.WrongPhase,
+            $"Migration '{id}' was to move from {from} to {to}, but it is {now}: another runner changed it meanwhile.",
+            "Nothing was changed by this command's last step. Run Get-MigrationState to see where the migration is, then run the command its phase needs.")
+            { MigrationId = id };
+    }
     public void SavePlans(string id, SavedPlans plans) => session.Execute(Sql.UpdateFacts, new { id, facts = plans.ToJson() });
     public void SetLastError(string id, string error) => session.Execute(Sql.SetLastError, new { id, error });
     public void Stamp(string id, string column) => session.Execute(Sql.SetTimestamp(column), new { id, now = Now });

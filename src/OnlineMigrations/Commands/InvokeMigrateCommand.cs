@@ -84,6 +84,10 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
                 continue;
             }
             rows += progress.RowsMigrated;
+            if (progress.NoProgress is not null)
+                WriteMigrationError(new MigrationException(ErrorIds.NoProgress, $"Migration '{m.Id}': {progress.NoProgress}.",
+                    "Find the rows with Test-ContractReady (DataMigrated) and why the backfill cannot convert them: a key that cannot be walked, an 'up' that yields NULL, a 'migrate' script that never touches what 'verify' counts. Fix that, then run Invoke-Migrate again.")
+                    { MigrationId = m.Id });
             WriteObject(progress);
             if (progress.StoppedBecause is not null) { WriteVerbose($"{m.Id}: {progress.StoppedBecause}; run Invoke-Migrate again to continue."); break; }
         }

@@ -24,7 +24,16 @@ public abstract class MigrationCmdlet : PSCmdlet
         {
             ThrowTerminatingError(new ErrorRecord(e, "Stopped", ErrorCategory.OperationStopped, null));
         }
+        catch (System.Data.Common.DbException e) when (StorageErrors.Translate(e, StorageTarget().Target, StorageTarget().File) is { } storage)
+        {
+            // A read-only or full store reached outside a step (opening, the store, the backfill): the product's error, not the engine's code.
+            AzureDevOps($"##vso[task.logissue type=error]{VsoEscape(storage.Message)}");
+            ThrowTerminatingError(ToErrorRecord(storage));
+        }
     }
+
+    /// <summary>The database this cmdlet works on, for storage errors raised outside the engine's own handling.</summary>
+    private protected virtual (string Target, string? File) StorageTarget() => ("The database", null);
 
     /// <summary>Writes an engine error without stopping the pipeline (for per-item failures).</summary>
     protected void WriteMigrationError(MigrationException e)
@@ -99,6 +108,9 @@ public abstract class DatabaseCmdlet : MigrationCmdlet
     [ValidateNotNullOrEmpty]
     [ValidateLength(1, 128)]
     public string StoreSchema { get; set; } = SqlServerStoreSql.DefaultSchema;
+
+    private protected override (string Target, string? File) StorageTarget() =>
+        string.IsNullOrEmpty(ConnectionString) ? base.StorageTarget() : StorageErrors.Describe(new ConnectionOptions { ConnectionString = ConnectionString, Provider = Provider });
 
     internal ConnectionOptions Connection(TimeSpan? lockTimeout = null, TimeSpan? runnerTimeout = null, int? maxRetries = null)
     {

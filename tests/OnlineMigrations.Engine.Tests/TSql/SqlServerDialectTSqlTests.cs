@@ -243,7 +243,7 @@ public sealed class SqlServerDialectTSqlTests
     {
         var t = new QualifiedName("dbo", "T");
         var sql = D.CreateSyncTrigger(t, "tr", [new MirrorRule(t, "Old", "New"), new ShadowRule(t, "C", "C__om", "CAST([C] AS bigint)", "CAST([C__om] AS int)")], ["Id"])[0];
-        Assert.Contains("IF UPDATE([New]) AND @backfill = 0", sql);
+        Assert.Contains("IF UPDATE([New])\n    BEGIN\n        IF @backfill = 0 UPDATE [dbo].[T] SET [Old] = [New]", sql);
         Assert.Contains("IF UPDATE([C__om]) AND @backfill = 0", sql);
         // The session key a backfill sets is the one the trigger reads.
         Assert.Contains($"@key = N'{SqlServerDialect.BackfillContextKey}', @value = 1", Assert.Single(D.BeginBackfillSession()));
