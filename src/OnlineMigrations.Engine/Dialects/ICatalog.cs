@@ -14,6 +14,15 @@ public sealed record IndexInfo(string Name, bool Unique, bool PrimaryKey, bool U
         Columns.Contains(column, StringComparer.OrdinalIgnoreCase) || Include.Contains(column, StringComparer.OrdinalIgnoreCase);
 }
 
+/// <summary>Compares table names with a database's identifier comparison.</summary>
+public sealed class QualifiedNameComparer(StringComparer names, bool ignoreSchema = false) : IEqualityComparer<QualifiedName>
+{
+    public bool Equals(QualifiedName? x, QualifiedName? y) =>
+        ReferenceEquals(x, y) || (x is not null && y is not null && names.Equals(x.Name, y.Name) && (ignoreSchema || names.Equals(x.Schema, y.Schema)));
+
+    public int GetHashCode(QualifiedName obj) => ignoreSchema ? names.GetHashCode(obj.Name) : HashCode.Combine(names.GetHashCode(obj.Schema), names.GetHashCode(obj.Name));
+}
+
 /// <summary>What the server can do, asked of the server (SERVERPROPERTY, and which catalog views it
 /// has), never guessed. The language features below default to what every supported SQL Server has;
 /// a T-SQL engine that lacks one says so (see SqlServerCatalog.FromServerProperties), and the dialect
@@ -58,7 +67,16 @@ public interface ICatalog
     bool TableExists(QualifiedName table);
     IReadOnlyList<ColumnInfo> Columns(QualifiedName table);
     ColumnInfo? Column(QualifiedName table, string column) =>
-        Columns(table).FirstOrDefault(c => string.Equals(c.Name, column, StringComparison.OrdinalIgnoreCase));
+        Columns(table).FirstOrDefault(c => Names.Equals(c.Name, column));
+    /// <summary>How this database compares identifiers: SQL Server by the database's collation, SQLite
+    /// case-insensitively for ASCII letters only.</summary>
+    StringComparer Names => StringComparer.OrdinalIgnoreCase;
+    /// <summary>Table names compared as this database compares them.</summary>
+    IEqualityComparer<QualifiedName> Tables => new QualifiedNameComparer(Names);
+    /// <summary>What on the table would make dropping or renaming <paramref name="column"/> fail: indexes that list
+    /// it, expression and partial indexes, CHECKs and generated columns that use it. Objects in
+    /// <paramref name="ignoreObjects"/> are dropped by contract itself.</summary>
+    IReadOnlyList<string> ColumnBlockers(QualifiedName table, string column, IReadOnlySet<string> ignoreObjects) => [];
     /// <summary>The primary key's columns, else those of a unique clustered index; empty when the table has neither.</summary>
     IReadOnlyList<string> KeyColumns(QualifiedName table);
     /// <summary>When <see cref="KeyColumns"/> is empty: why the key the table has cannot be walked (it allows NULL, ...), naming it; else null.</summary>
@@ -80,4 +98,14 @@ public interface ICatalog
     /// <summary>The existing object that already holds the schema-scoped <paramref name="name"/> a new constraint or
     /// trigger needs, described for a person; null when the name is free.</summary>
     string? ObjectNameHolder(QualifiedName name) => null;
+}
+
+/// <summary>Checks of <see cref="ICatalog.ColumnBlockers"/> that read the catalog the same way on every engine.</summary>
+internal static class ColumnChecks
+{
+    /// <summary>Indexes that contract leaves in place and that list the column: no engine drops a column under one.</summary>
+    public static List<string> CoveringIndexes(ICatalog catalog, QualifiedName table, string column, IReadOnlySet<string> ignoreObjects) =>
+        catalog.Indexes(table).Where(i => !ignoreObjects.Contains(i.Name) && (i.Columns.Contains(column, catalog.Names) || i.Include.Contains(column, catalog.Names)))
+            .Select(i => i.PrimaryKey ? $"the primary key {i.Name}" : $"the index {i.Name}").ToList();
+
 }

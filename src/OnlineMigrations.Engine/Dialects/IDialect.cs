@@ -33,6 +33,9 @@ public interface IDialect
     string AddColumn(QualifiedName table, ColumnDefinition column);
     /// <summary>Drops a column together with its default constraint.</summary>
     IReadOnlyList<string> DropColumn(QualifiedName table, string column);
+    /// <summary>Whether <see cref="AddColumn"/> can give a column added to a table with rows this default
+    /// (SQLite refuses a non-constant one such as CURRENT_TIMESTAMP).</summary>
+    bool CanAddColumnWithDefault(string expression) => true;
     string MakeNullable(QualifiedName table, ColumnInfo column);
     /// <summary>Adds a named default constraint (SQL Server) so inserts that omit the column succeed.</summary>
     string AddDefault(QualifiedName table, string column, string constraintName, string expression);
@@ -63,6 +66,9 @@ public interface IDialect
 
     // ---- expressions ------------------------------------------------------------------------
     string Column(string column);
+    /// <summary><paramref name="expression"/> (an index filter, say) with every identifier naming the column
+    /// <paramref name="from"/> changed to <paramref name="to"/>; string literals, comments and other names stay as written.</summary>
+    string RenameColumnIn(string expression, string from, string to, StringComparer names) => SqlText.RenameColumn(expression, from, Quote(to), names);
     /// <summary>A predicate true when <paramref name="a"/> and <paramref name="b"/> differ, NULLs included, exactly:
     /// no collation makes two values equal (case, accents, trailing spaces all count). <paramref name="b"/> is
     /// converted to <paramref name="type"/> first when given; without it both must be of one type.</summary>

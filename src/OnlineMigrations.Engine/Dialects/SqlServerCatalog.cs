@@ -72,6 +72,39 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
         };
     }
 
+    private StringComparer? _names;
+
+    // Identifiers compare by the database's collation: case-sensitive only under a _CS_ or binary one.
+    public StringComparer Names => _names ??= ComparerFor(ReadCollation());
+
+    internal const string CollationQuery = "SELECT CONVERT(nvarchar(128), DATABASEPROPERTYEX(DB_NAME(), 'Collation'));";
+
+    private string? ReadCollation()
+    {
+        try { return session.Scalar<string?>(CollationQuery); }
+        catch (SqlException) { return null; } // the usual case-insensitive default
+    }
+
+    public static StringComparer ComparerFor(string? collation) =>
+        collation is not null && (collation.Contains("_CS", StringComparison.OrdinalIgnoreCase) || collation.EndsWith("_BIN", StringComparison.OrdinalIgnoreCase)
+                                  || collation.EndsWith("_BIN2", StringComparison.OrdinalIgnoreCase))
+            ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase;
+
+    internal const string ExpressionsQuery = """
+        SELECT N'computed column', c.name, c.definition FROM sys.computed_columns AS c WHERE c.object_id = OBJECT_ID(@name)
+        UNION ALL
+        SELECT N'check constraint', cc.name, cc.definition FROM sys.check_constraints AS cc WHERE cc.parent_object_id = OBJECT_ID(@name);
+        """;
+
+    public IReadOnlyList<string> ColumnBlockers(QualifiedName table, string column, IReadOnlySet<string> ignoreObjects) =>
+        ColumnChecks.CoveringIndexes(this, table, column, ignoreObjects)
+            .Concat(Indexes(table).Where(i => i.Filter is not null && !ignoreObjects.Contains(i.Name) && SqlText.Mentions(i.Filter, column, Names)
+                                              && !i.Columns.Contains(column, Names) && !i.Include.Contains(column, Names))
+                .Select(i => $"the filtered index {i.Name} (WHERE {i.Filter})"))
+            .Concat(session.Query(ExpressionsQuery, new { name = Name(table) }, r => (Kind: r.GetString(0), Object: r.GetString(1), Definition: r.IsDBNull(2) ? "" : r.GetString(2)))
+            .Where(x => !ignoreObjects.Contains(x.Object) && !Names.Equals(x.Object, column) && SqlText.Mentions(x.Definition, column, Names))
+            .Select(x => $"the {x.Kind} {x.Object} ({x.Definition})")).ToList();
+
     private string Name(QualifiedName t) => dialect.Table(t);
 
     public bool TableExists(QualifiedName table) =>

@@ -38,11 +38,64 @@ internal sealed class SqliteCatalog(SqliteDialect dialect, Connections.Session c
                 Computed: r.GetInt64(5) is 2 or 3));
     }
 
-    private static string? CollationOf(string tableSql, string column)
+    public StringComparer Names => AsciiIgnoreCaseComparer.Instance;
+
+    // SQLite has no schemas: dbo.Instances and other.Instances are the one table Instances.
+    public IEqualityComparer<QualifiedName> Tables => new QualifiedNameComparer(Names, ignoreSchema: true);
+
+    // The column's own definition in CREATE TABLE, found by its name token: a pattern over the whole
+    // text would find "xHost ... COLLATE" for Host, or a COLLATE inside a CHECK or a literal.
+    private string? CollationOf(string tableSql, string column)
     {
-        var m = Regex.Match(tableSql, $@"[\[""`]?{Regex.Escape(column)}[\]""`]?\s[^,]*?COLLATE\s+(\w+)", RegexOptions.IgnoreCase);
-        return m.Success ? m.Groups[1].Value : null;
+        var definition = ColumnDefinition(tableSql, column);
+        if (definition is null) return null;
+        for (var i = 1; i + 1 < definition.Count; i++)
+            if (definition[i].Kind == SqlTokenKind.Word && string.Equals(definition[i].Text, "COLLATE", StringComparison.OrdinalIgnoreCase))
+                return definition[i + 1].Name;
+        return null;
     }
+
+    private List<SqlToken>? ColumnDefinition(string tableSql, string column) =>
+        SqlText.TableItems(tableSql).FirstOrDefault(item => !SqlText.IsTableConstraint(item) && Names.Equals(item[0].Name, column));
+
+    public IReadOnlyList<string> ColumnBlockers(QualifiedName table, string column, IReadOnlySet<string> ignoreObjects)
+    {
+        var found = ColumnChecks.CoveringIndexes(this, table, column, ignoreObjects);
+        var tableSql = connection.Scalar<string?>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = @name COLLATE NOCASE", new { name = table.Name }) ?? "";
+        foreach (var item in SqlText.TableItems(tableSql))
+        {
+            if (SqlText.IsTableConstraint(item))
+            {
+                // PRIMARY KEY, UNIQUE and FOREIGN KEY are refused at expand or found by Dependents.
+                var check = item.FindIndex(t => t.Kind == SqlTokenKind.Word && string.Equals(t.Text, "CHECK", StringComparison.OrdinalIgnoreCase));
+                if (check >= 0 && SqlText.ColumnNames(item[(check + 1)..]).Any(t => Names.Equals(t.Name, column)))
+                    found.Add($"a CHECK constraint of table {table.Name} ({Text(tableSql, item[check..])})");
+                continue;
+            }
+            if (Names.Equals(item[0].Name, column)) continue; // its own CHECK goes with it
+            if (!SqlText.ColumnNames(item[1..]).Any(t => Names.Equals(t.Name, column))) continue;
+            var generated = item.Any(t => t.Kind == SqlTokenKind.Word && (string.Equals(t.Text, "GENERATED", StringComparison.OrdinalIgnoreCase) || string.Equals(t.Text, "AS", StringComparison.OrdinalIgnoreCase)));
+            found.Add(generated ? $"the generated column {item[0].Name}" : $"the CHECK constraint of column {item[0].Name}");
+        }
+        foreach (var (name, sql) in connection.Query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = @name COLLATE NOCASE AND sql IS NOT NULL",
+                     new { name = table.Name }, r => (r.GetString(0), r.GetString(1))))
+        {
+            if (ignoreObjects.Contains(name)) continue;
+            var tokens = SqlText.Tokenize(sql);
+            var open = tokens.ToList().FindIndex(t => t.Kind == SqlTokenKind.Symbol && t.Text == "(");
+            if (open < 0) continue;
+            var body = tokens.Skip(open + 1).ToList();
+            var where = body.FindIndex(t => t.Kind == SqlTokenKind.Word && string.Equals(t.Text, "WHERE", StringComparison.OrdinalIgnoreCase));
+            var columns = where < 0 ? body : body[..where];
+            var plain = SqlText.TopLevelItems(columns, 0).All(c => c.Count == 1 || (c.Count >= 2 && c[1].Kind == SqlTokenKind.Word));
+            if (!plain && SqlText.ColumnNames(columns).Any(t => Names.Equals(t.Name, column))) found.Add($"the expression index {name}");
+            else if (where >= 0 && SqlText.ColumnNames(body[(where + 1)..]).Any(t => Names.Equals(t.Name, column))) found.Add($"the partial index {name} (WHERE{Text(sql, body[(where + 1)..])})");
+        }
+        return found;
+    }
+
+    private static string Text(string sql, List<SqlToken> tokens) =>
+        tokens.Count == 0 ? "" : sql[tokens[0].Start..(tokens[^1].Start + tokens[^1].Text.Length)];
 
     private static readonly string[] RowIdNames = ["rowid", "_rowid_", "oid"];
 
@@ -86,10 +139,25 @@ internal sealed class SqliteCatalog(SqliteDialect dialect, Connections.Session c
         {
             var columns = connection.Query("SELECT name FROM pragma_index_info(@name) ORDER BY seqno", new { name }, r => r.IsDBNull(0) ? "" : r.GetString(0));
             var sql = connection.Scalar<string?>("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = @name", new { name });
-            var where = sql is null ? null : Regex.Match(sql, @"\bWHERE\b(.*)$", RegexOptions.IgnoreCase | RegexOptions.Singleline) is { Success: true } m ? m.Groups[1].Value.Trim() : null;
+            var where = sql is null ? null : Filter(sql);
             result.Add(new IndexInfo(name, unique, origin == "pk", origin == "u", columns, [], where));
         }
         return result;
+    }
+
+    // The WHERE keyword after the column list, not a "where" inside an index name, a quoted name or a literal.
+    private static string? Filter(string indexSql)
+    {
+        var tokens = SqlText.Tokenize(indexSql);
+        var depth = 0;
+        foreach (var t in tokens)
+        {
+            if (t.Kind == SqlTokenKind.Symbol && t.Text == "(") depth++;
+            else if (t.Kind == SqlTokenKind.Symbol && t.Text == ")") depth--;
+            else if (depth == 0 && t.Kind == SqlTokenKind.Word && string.Equals(t.Text, "WHERE", StringComparison.OrdinalIgnoreCase))
+                return indexSql[(t.Start + t.Text.Length)..].Trim();
+        }
+        return null;
     }
 
     public IReadOnlyList<string> Triggers(QualifiedName table) =>

@@ -60,6 +60,20 @@ public sealed class SqliteDialect : IDialect
     public string AddColumn(QualifiedName table, ColumnDefinition column) => $"ALTER TABLE {Table(table)} ADD COLUMN {ColumnSql(column)}";
     public IReadOnlyList<string> DropColumn(QualifiedName table, string column) => [$"ALTER TABLE {Table(table)} DROP COLUMN {Quote(column)}"];
 
+    // SQLite: "Cannot add a column with non-constant default" — CURRENT_TIME, CURRENT_DATE, CURRENT_TIMESTAMP
+    // and function calls are not constant.
+    public bool CanAddColumnWithDefault(string expression)
+    {
+        var tokens = SqlText.Tokenize(expression).Where(t => t.Kind is not (SqlTokenKind.Space or SqlTokenKind.Comment)).ToList();
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (tokens[i].Kind != SqlTokenKind.Word) continue;
+            if (tokens[i].Text.StartsWith("CURRENT_", StringComparison.OrdinalIgnoreCase)) return false;
+            if (i + 1 < tokens.Count && tokens[i + 1].Text == "(") return false;
+        }
+        return true;
+    }
+
     public string MakeNullable(QualifiedName table, ColumnInfo column) =>
         throw NotSupported($"Making the NOT NULL column {table}.{column.Name} nullable",
             "SQLite cannot change a column's nullability in place; give the column a default or make it nullable in an earlier release, or use SQL Server.");

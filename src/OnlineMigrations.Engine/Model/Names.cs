@@ -15,7 +15,7 @@ public static class Names
         var full = $"{name}__{suffix}";
         if (full.Length <= QualifiedName.MaxIdentifierLength) return full;
         var keep = QualifiedName.MaxIdentifierLength - suffix.Length - 12;
-        return $"{name[..keep]}_{ShortHash(name)}__{suffix}";
+        return $"{Cut(name, keep)}_{ShortHash(name)}__{suffix}";
     }
 
     /// <summary>The longest text a store key column holds: SQL Server limits a clustered key to 900 bytes,
@@ -24,7 +24,12 @@ public static class Names
 
     /// <summary>A step or table name as the store keys it: unchanged when short, else shortened with a hash.</summary>
     public static string StoreKey(string name) =>
-        name.Length <= StoreKeyLength ? name : $"{name[..(StoreKeyLength - 10)]}~{ShortHash(name)}";
+        name.Length <= StoreKeyLength ? name : $"{Cut(name, StoreKeyLength - 10)}~{ShortHash(name)}";
+
+    /// <summary>At most <paramref name="length"/> UTF-16 units of <paramref name="text"/>, never half of a
+    /// surrogate pair: a lone surrogate is not a character, and the database would store it as another.</summary>
+    public static string Cut(string text, int length) =>
+        text.Length <= length ? text : text[..(length > 0 && char.IsHighSurrogate(text[length - 1]) ? length - 1 : length)];
 
     public static string SyncTrigger(QualifiedName table, string migrationId) =>
         Internal($"OnlineMigrations_sync_{table.Name}", ShortHash(migrationId));

@@ -39,7 +39,7 @@ public static class Identifier
     {
         if (string.IsNullOrWhiteSpace(identifier)) return "an identifier is empty";
         if (identifier.Length > QualifiedName.MaxIdentifierLength)
-            return $"the identifier '{identifier[..20]}…' is {identifier.Length} characters long; the limit is {QualifiedName.MaxIdentifierLength}";
+            return $"the identifier '{Names.Cut(identifier, 20)}…' is {identifier.Length} characters long; the limit is {QualifiedName.MaxIdentifierLength}";
         if (identifier.Any(char.IsControl)) return $"the identifier '{identifier}' contains a control character";
         if (identifier != identifier.Trim()) return $"the identifier '{identifier}' starts or ends with white space";
         return null;

@@ -77,8 +77,9 @@ public sealed class AlterColumn : Operation
     private IndexSpec Shadowed(OperationContext c, IndexInfo i, string name)
     {
         var shadow = c.ShadowName(Column);
-        string Swap(string x) => string.Equals(x, Column, StringComparison.OrdinalIgnoreCase) ? shadow : x;
-        return new IndexSpec(Table, name, i.Columns.Select(Swap).ToList(), i.Include.Select(Swap).ToList(), i.Unique, i.Filter);
+        string Swap(string x) => c.Catalog.Names.Equals(x, Column) ? shadow : x;
+        return new IndexSpec(Table, name, i.Columns.Select(Swap).ToList(), i.Include.Select(Swap).ToList(), i.Unique,
+            i.Filter is null ? null : c.Dialect.RenameColumnIn(i.Filter, Column, shadow, c.Catalog.Names));
     }
 
     // up fills the shadow (new type) from every row; down writes the old column only when new code writes.
@@ -124,9 +125,10 @@ public sealed class AlterColumn : Operation
         {
             var interim = live.FirstOrDefault(i => i.Name == InterimIndexName(c, name));
             if (interim is null) continue;
-            string Back(string x) => string.Equals(x, shadow, StringComparison.OrdinalIgnoreCase) ? Column : x;
+            string Back(string x) => c.Catalog.Names.Equals(x, shadow) ? Column : x;
             statements.AddRange(c.Dialect.RenameIndex(Table, interim.Name,
-                new IndexSpec(Table, name, interim.Columns.Select(Back).ToList(), interim.Include.Select(Back).ToList(), interim.Unique, interim.Filter)));
+                new IndexSpec(Table, name, interim.Columns.Select(Back).ToList(), interim.Include.Select(Back).ToList(), interim.Unique,
+                    interim.Filter is null ? null : c.Dialect.RenameColumnIn(interim.Filter, shadow, Column, c.Catalog.Names))));
         }
         if (statements.Count > 0) yield return new Step($"swap the new {Table}.{Column} into place", statements) { EndsSync = Table };
         if (c.Fact(this, "nullable") == "false")

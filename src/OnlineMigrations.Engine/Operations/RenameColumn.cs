@@ -37,13 +37,13 @@ public sealed class RenameColumn : Operation
     private List<IndexInfo> IndexesOnFrom(OperationContext c) =>
         c.Catalog.Indexes(Table).Where(i => i.Covers(From) && !i.Name.EndsWith("__om_" + Names.ShortHash(c.Migration.Id), StringComparison.Ordinal)).ToList();
 
-    private IndexSpec Renamed(IndexInfo i, string name) => new(Table, name,
-        i.Columns.Select(x => string.Equals(x, From, StringComparison.OrdinalIgnoreCase) ? To : x).ToList(),
-        i.Include.Select(x => string.Equals(x, From, StringComparison.OrdinalIgnoreCase) ? To : x).ToList(),
-        i.Unique, i.Filter is null ? null : ReplaceWord(i.Filter, From, To));
-
-    private static string ReplaceWord(string text, string from, string to) =>
-        System.Text.RegularExpressions.Regex.Replace(text, $@"(?<![\w])\[?{System.Text.RegularExpressions.Regex.Escape(from)}\]?(?![\w])", "[" + to.Replace("]", "]]", StringComparison.Ordinal) + "]");
+    private IndexSpec Renamed(OperationContext c, IndexInfo i, string name)
+    {
+        string Swap(string x) => c.Catalog.Names.Equals(x, From) ? To : x;
+        // Only identifiers move to the new name: WHERE Kind = 'Tag' keeps its literal 'Tag'.
+        return new(Table, name, i.Columns.Select(Swap).ToList(), i.Include.Select(Swap).ToList(),
+            i.Unique, i.Filter is null ? null : c.Dialect.RenameColumnIn(i.Filter, From, To, c.Catalog.Names));
+    }
 
     public override IEnumerable<Step> Expand(OperationContext c)
     {
@@ -74,11 +74,19 @@ public sealed class RenameColumn : Operation
         // treats the default as "not written" (MirrorRule.ToDefault).
         if (from.Default is not null) c.SetFact(this, "default", from.Default);
         var addDefaultNow = c.Dialect.Provider == Provider.Sqlite ? from.Default : null;
+        if (addDefaultNow is not null && !c.Dialect.CanAddColumnWithDefault(addDefaultNow))
+        {
+            // SQLite cannot add a column with a non-constant default (CURRENT_TIMESTAMP) to a table with rows,
+            // nor add a default later: the new column goes without one while the trigger fills it, and
+            // contract drops it and renames the old column, whose definition (default included) thereby stays.
+            c.SetFact(this, "renameInPlace", "true");
+            addDefaultNow = null;
+        }
         yield return new Step($"add column {Table}.{To} (renamed from {From})",
             [c.Dialect.AddColumn(Table, new ColumnDefinition(To, from.Type, Nullable: true, addDefaultNow, Collation: from.Collation))]);
         foreach (var index in indexes)
             yield return c.Dialect.CreateIndex($"create index {InterimIndexName(c, index.Name)} on {Table}.{To} (for {index.Name})",
-                Renamed(index, InterimIndexName(c, index.Name)), c.Catalog.Capabilities, c.AllowOffline);
+                Renamed(c, index, InterimIndexName(c, index.Name)), c.Catalog.Capabilities, c.AllowOffline);
         // New code inserts rows without the old column, so a NOT NULL old column must accept that until
         // contract drops it. A default already does; otherwise it becomes nullable — or, where SQL Server
         // cannot alter an indexed column in place (only var types can), it gets a temporary default
@@ -104,7 +112,7 @@ public sealed class RenameColumn : Operation
     private string TemporaryDefault(OperationContext c) => Names.Internal($"DF_{Table.Name}_{From}", "om_" + Names.ShortHash(c.Migration.Id));
 
     public override IEnumerable<SyncRule> SyncRules(OperationContext c) =>
-        [new MirrorRule(Table, From, To) { ToDefault = c.Dialect.Provider == Provider.Sqlite ? c.Fact(this, "default") : null }];
+        [new MirrorRule(Table, From, To) { ToDefault = c.Dialect.Provider == Provider.Sqlite && c.Fact(this, "renameInPlace") is null ? c.Fact(this, "default") : null }];
 
     public override IEnumerable<BackfillAssignment> Backfill(OperationContext c)
     {
@@ -120,6 +128,18 @@ public sealed class RenameColumn : Operation
 
     public override IEnumerable<Step> Contract(OperationContext c)
     {
+        if (c.Fact(this, "renameInPlace") == "true")
+        {
+            // The old column's indexes follow it through the rename; the interim ones on the new column go.
+            var inPlace = OriginalIndexes(c).Select(name => c.Dialect.DropIndex(Table, InterimIndexName(c, name))).ToList();
+            if (c.Catalog.Column(Table, From) is not null)
+            {
+                if (c.Catalog.Column(Table, To) is not null) inPlace.AddRange(c.Dialect.DropColumn(Table, To));
+                inPlace.Add(c.Dialect.RenameColumn(Table, From, To));
+            }
+            if (inPlace.Count > 0) yield return new Step($"rename {Table}.{From} to {To} in place (keeping its definition)", inPlace);
+            yield break;
+        }
         var statements = new List<string>();
         var live = c.Catalog.Indexes(Table);
         var constraints = (c.Fact(this, "uniqueConstraints") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);

@@ -146,10 +146,11 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
     private List<TableWork> Plan(MigrationDefinition definition, OperationContext context)
     {
         var counter = new RowCounter(target);
-        var assignments = definition.Operations.SelectMany(o => o.Backfill(context)).GroupBy(a => a.Table).ToDictionary(g => g.Key, g => g.ToList());
-        var stamped = ObjectVersions.TouchedBy(definition, ObjectVersions.Tracked(target.Store.Migrations()))
-            .Where(t => target.Catalog.Column(t.Table, t.Column) is not null).ToDictionary(t => t.Table, t => t.Column);
-        return assignments.Keys.Union(stamped.Keys)
+        var assignments = definition.Operations.SelectMany(o => o.Backfill(context)).GroupBy(a => a.Table, target.Catalog.Tables)
+            .ToDictionary(g => g.Key, g => g.ToList(), target.Catalog.Tables);
+        var stamped = ObjectVersions.TouchedBy(definition, ObjectVersions.Tracked(target.Store.Migrations(), target.Catalog.Tables))
+            .Where(t => target.Catalog.Column(t.Table, t.Column) is not null).ToDictionary(t => t.Table, t => t.Column, target.Catalog.Tables);
+        return assignments.Keys.Union(stamped.Keys, target.Catalog.Tables)
             .Select(t => new TableWork(t, counter.Keys(t), assignments.GetValueOrDefault(t) ?? [], stamped.GetValueOrDefault(t)))
             .ToList();
     }

@@ -37,7 +37,7 @@ public sealed class ContractGates(TargetDatabase target)
         checks.Add(new GateCheck(Gates.ContractRequested, m.ContractRequested,
             m.ContractRequested ? $"requested at {m.ContractRequestedAt:u} by {m.ContractRequestedBy}" : $"not requested yet; run Request-Contract -Id {m.Id} so applications can switch off the old shape"));
         checks.Add(Fleet(m));
-        checks.AddRange(expanded ? Measured(() => [Dependents(definition, context)], unmeasured, Gates.NoDependents)
+        checks.AddRange(expanded ? Measured(() => [Dependents(m, definition, context, all)], unmeasured, Gates.NoDependents)
             : [new GateCheck(Gates.NoDependents, false, "not measured before expand is complete")]);
         var earlier = all.Where(x => MigrationDefinition.CompareIds(x.Id, m.Id) < 0 && x.Phase is not (Phase.Completed or Phase.RolledBack)).Select(x => $"{x.Id} ({x.Phase})").ToList();
         checks.Add(new GateCheck(Gates.EarlierMigrationsContracted, earlier.Count == 0,
@@ -80,7 +80,7 @@ public sealed class ContractGates(TargetDatabase target)
             yield return new GateCheck(Gates.ObjectVersion, true, "the migration names no object version");
             yield break;
         }
-        var tracked = ObjectVersions.TouchedBy(definition, ObjectVersions.Tracked(all));
+        var tracked = ObjectVersions.TouchedBy(definition, ObjectVersions.Tracked(all, target.Catalog.Tables));
         if (tracked.Count == 0)
         {
             yield return new GateCheck(Gates.ObjectVersion, true, $"no tracked table is touched; nothing carries a version to check against {version}");
@@ -168,8 +168,11 @@ public sealed class ContractGates(TargetDatabase target)
     private static string Names(IEnumerable<MigrationClient> clients) =>
         string.Join(", ", clients.Select(c => $"{c.Application}/{c.InstanceId}, last seen {c.LastSeen:u}, time-to-live {Format(c.TimeToLive)}"));
 
-    private GateCheck Dependents(MigrationDefinition definition, OperationContext context)
+    private GateCheck Dependents(StoredMigration m, MigrationDefinition definition, OperationContext context, List<StoredMigration> all)
     {
+        // What would make contract fail part-way is reported here too, so Test-ContractReady shows it.
+        var cannot = m.Phase == Phase.Contracting ? [] : new ContractPreflight(target).Problems(m, context, all);
+        if (cannot.Count > 0) return new GateCheck(Gates.NoDependents, false, "contract could not finish: " + string.Join("; ", cannot));
         var drops = definition.Operations.SelectMany(o => o.Drops).ToList();
         if (drops.Count == 0) return new GateCheck(Gates.NoDependents, true, "contract drops nothing");
         // What contract itself removes does not count: our sync triggers, and the indexes a rename or

@@ -31,6 +31,15 @@ public sealed class Contractor(TargetDatabase target)
         if (m.Phase is not (Phase.Expanded or Phase.Migrating or Phase.Migrated))
             throw new MigrationException(ErrorIds.WrongPhase, $"Migration '{m.Id}' is {m.Phase}; only an expanded migration can be contracted.",
                 m.Phase == Phase.Completed ? "Nothing to do: it is already contracted." : "Expand it first (Invoke-Expand).") { MigrationId = m.Id };
+        var context = target.Contexts(false).For(m.Parsed, m.Plans.Facts);
+        var cannot = new ContractPreflight(target).Problems(m, context, target.Store.Migrations());
+        if (cannot.Count > 0)
+        {
+            var text = string.Join("\n", cannot.Select(p => $"  {p}"));
+            target.Journal(m.Id, m.Phase, "contract", null, DateTime.UtcNow, Outcomes.Refused, text);
+            throw new MigrationException(ErrorIds.ContractRefused, $"Contract of '{m.Id}' refused: it could not finish, and nothing has been changed ({m.Id} is still {m.Phase}):\n{text}",
+                "Fix each problem, then run Invoke-Contract again; -Force does not override these, since the statements themselves would fail.") { MigrationId = m.Id };
+        }
         var readiness = new ContractGates(target).Evaluate(m);
         if (readiness.Ready) return readiness;
         var failed = string.Join("\n", readiness.Failed.Select(c => $"  {c.Name}: {c.Detail}"));

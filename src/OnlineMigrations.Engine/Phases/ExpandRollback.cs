@@ -18,7 +18,9 @@ public sealed class ExpandRollback(TargetDatabase target)
 
     public Plan MakePlan(StoredMigration m)
     {
-        if (m.Phase is Phase.Contracting or Phase.Completed)
+        // A contract that failed before any of its steps was done changed nothing: its expand can still be undone.
+        var contractUntouched = m.Phase == Phase.Contracting && target.Store.StepsDone(m.Id, Phase.Contracting).Count == 0;
+        if (m.Phase is Phase.Contracting or Phase.Completed && !contractUntouched)
             throw new MigrationException(ErrorIds.RollbackRefused, $"Migration '{m.Id}' is {m.Phase}: its contract has started, so its expand can no longer be undone (the old shape is being or has been removed).",
                 "Write a new migration that restores what you need.") { MigrationId = m.Id };
         if (m.Phase is Phase.RolledBack)

@@ -12,7 +12,7 @@ public static class Planner
     public static IReadOnlyList<Step> Expand(OperationContext c)
     {
         var steps = new List<Step>();
-        foreach (var table in c.Migration.Operations.SelectMany(o => o.Touches).Select(t => t.Table).Distinct())
+        foreach (var table in c.Migration.Operations.SelectMany(o => o.Touches).Select(t => t.Table).Distinct(c.Catalog.Tables))
         {
             if (!c.Catalog.TableExists(table)) continue;
             foreach (var (refuse, reason) in c.Catalog.TableFeatures(table))
@@ -106,7 +106,8 @@ public static class Planner
         SyncRules(c).SelectMany(g => c.Dialect.SyncTriggerObjects(Names.SyncTrigger(g.Key, c.Migration.Id), [.. g])).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     private static IEnumerable<IGrouping<QualifiedName, SyncRule>> SyncRules(OperationContext c) =>
-        c.Migration.Operations.SelectMany(o => o.SyncRules(c)).GroupBy(r => r.Table);
+        // One trigger per table as the database names it: dbo.INSTANCES and dbo.Instances share it.
+        c.Migration.Operations.SelectMany(o => o.SyncRules(c)).GroupBy(r => r.Table, c.Catalog.Tables);
 
     private static List<Step> DropTriggers(OperationContext c, Func<QualifiedName, bool>? include = null) =>
         SyncRules(c).Where(g => include?.Invoke(g.Key) ?? true).Select(g => new Step($"drop sync trigger {Names.SyncTrigger(g.Key, c.Migration.Id)} on {g.Key}",

@@ -20,7 +20,7 @@ public sealed class RemainingRows(TargetDatabase target)
         long total = 0;
         var details = new List<string>();
         var notVerifiable = new List<string>();
-        var versions = new Dictionary<QualifiedName, Dictionary<string, long>>();
+        var versions = new Dictionary<QualifiedName, Dictionary<string, long>>(target.Catalog.Tables);
         var checks = definition.Operations.SelectMany(o => o.Remaining(context)).ToList();
         foreach (var check in checks)
         {
@@ -36,11 +36,11 @@ public sealed class RemainingRows(TargetDatabase target)
         // Per table, one scan (in key batches where reads must be short) counts the rows any check still
         // catches; on a tracked table the same scan reads the object-version histogram.
         var perTable = checks.Where(c => c.Table is not null && c.Predicate is not null)
-            .GroupBy(c => c.Table!).ToDictionary(g => g.Key, g => g.Select(c => (c.Description, c.Predicate!)).ToList());
+            .GroupBy(c => c.Table!, target.Catalog.Tables).ToDictionary(g => g.Key, g => g.Select(c => (c.Description, c.Predicate!)).ToList(), target.Catalog.Tables);
         var tracked = definition.Version is null ? []
-            : ObjectVersions.TouchedBy(definition, ObjectVersions.Tracked(all)).Where(t => target.Catalog.Column(t.Table, t.Column) is not null)
-                .ToDictionary(t => t.Table, t => t.Column);
-        foreach (var table in perTable.Keys.Union(tracked.Keys))
+            : ObjectVersions.TouchedBy(definition, ObjectVersions.Tracked(all, target.Catalog.Tables)).Where(t => target.Catalog.Column(t.Table, t.Column) is not null)
+                .ToDictionary(t => t.Table, t => t.Column, target.Catalog.Tables);
+        foreach (var table in perTable.Keys.Union(tracked.Keys, target.Catalog.Tables))
         {
             if (!target.Catalog.TableExists(table)) continue;
             var list = perTable.GetValueOrDefault(table) ?? [];

@@ -126,7 +126,7 @@ public sealed class StateStore(Session session)
     public void RefreshStamps()
     {
         var all = Migrations();
-        var tracked = Phases.ObjectVersions.Tracked(all.Where(Parses));
+        var tracked = Phases.ObjectVersions.Tracked(all.Where(Parses), session.Dialect.Catalog(session).Tables);
         session.Execute(Sql.DeleteStamps);
         foreach (var m in all.Where(Parses))
             foreach (var (table, column) in Phases.ObjectVersions.TouchedBy(m.Parsed, tracked))
