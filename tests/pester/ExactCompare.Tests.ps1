@@ -43,6 +43,8 @@ BeforeAll {
         param($Database, [string]$Id)
         $om = Get-TestConnectionParameters $Database
         $null = Request-Contract @om -Id $Id -Confirm:$false
+        # The one application instance (new code) acknowledges: the fleet gate fails closed without one.
+        $null = Send-MigrationHeartbeat @om -Application 'test-app' -InstanceId 'test-1' -ObjectVersion '1.0' -Acknowledge $Id
         $ready = Test-ContractReady @om -Id $Id
         $force = @{}
         $failed = @($ready.Checks | Where-Object { -not $_.Passed })
