@@ -26,6 +26,9 @@
         'Undo-Expand'
         'Get-MigrationJournal'
         'Install-MigrationStore'
+        'Register-Migration'
+        'Repair-Migration'
+        'Register-MigrationClient'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -3,7 +3,7 @@
     Description = @'
 Get-MigrationClient returns every application instance that has sent a heartbeat to the target database (through Send-MigrationHeartbeat or the documented SQL): its application, instance id, host, the object version it writes, the migrations whose contract it acknowledges, when it was first and last seen, its time-to-live, and whether it is alive (its last heartbeat is younger than its time-to-live, by the database's clock) or gone.
 
-Use it to see which releases are still running and who has not acknowledged a contract the FleetAcknowledged gate waits for. Instances that are gone do not count for the gate; retire one explicitly with Remove-MigrationClient.
+Use it to see which releases are still running and who has not acknowledged a contract the FleetAcknowledged gate waits for. The gate counts each application: a gone instance does not count while its application has live instances that acknowledged, but an application whose every instance went silent without acknowledging keeps blocking until Remove-MigrationClient -Application retires it.
 '@
     Parameters  = @{
         Application = @'

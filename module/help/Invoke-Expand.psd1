@@ -9,6 +9,10 @@ Run Invoke-Expand before deploying the application release that needs the new sh
 
 With -WhatIf or -Script, nothing is touched, not even the state store: -WhatIf prints the exact SQL, -Script returns it as text.
 
+Before any trigger exists, every "up" and "down" expression is compiled against its table (an expression that does not compile is refused, with its JSON path and the engine's message), and every "up" is evaluated over the existing rows in key batches; a row it fails for is named by its key, and the expand is refused unless -AllowExpressionErrors is given. An expression that fails at run time on a row the application writes later fails the application's own INSERT or UPDATE: write expressions that cannot fail (TRY_CAST, TRY_CONVERT).
+
+An object name the migration would create (index, constraint, column, table) that already exists is refused, naming the existing object: expand never reuses, and undo or contract never drops, an object it did not create.
+
 Expand warns when a table gets its first trigger (applications writing it with OUTPUT without INTO, as EF Core 7 and later do, must declare the trigger; bulk loads must fire triggers), and refuses or warns about tables it cannot treat as ordinary (temporal, change data capture, change tracking, replicated, memory-optimized).
 '@
     Parameters  = @{
@@ -20,6 +24,9 @@ Expands only these migrations (case-insensitive). Earlier pending migrations are
 '@
         AllowOffline = @'
 Builds indexes offline where the server cannot build them online (an edition without online index builds). Without it, such a step is reported and the tool's own helper indexes are skipped; the gates then scan in batches.
+'@
+        AllowExpressionErrors = @'
+Expands although an "up" expression fails inside the engine for some of the existing rows (a conversion error, invalid JSON). Before any trigger is installed, expand compiles every "up" and "down" against its table and evaluates each "up" over the existing rows in key batches; a row it fails for is named by its key, and without this switch the expand is refused and nothing is changed. With it, the expand goes ahead, the failing rows are written as a warning and to the journal (outcome Overridden), and the backfill fails on those rows until they are corrected. An expression that does not compile (a misspelt column) is always refused, with or without this switch. Prefer an expression that cannot fail: TRY_CAST or TRY_CONVERT on SQL Server; on SQLite, guard JSON functions with json_valid.
 '@
         Script       = @'
 Returns the SQL that would run, as text (one string per migration, batches separated by GO on SQL Server), and changes nothing: no state store, no lock. Use it to review a release or hand it to a DBA.

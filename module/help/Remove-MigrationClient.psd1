@@ -1,11 +1,16 @@
 @{
-    Synopsis    = 'Retires an application instance from the fleet.'
+    Synopsis    = 'Retires an application instance, or every instance of an application, from the fleet.'
     Description = @'
 Remove-MigrationClient deletes an instance's record from the client fleet of the state store, so that it no longer counts for the FleetAcknowledged gate. Use it for an instance that is known to be gone for good but whose time-to-live has not run out yet, or to tidy up old records. The removal is journaled with who did it.
+
+FleetAcknowledged counts each application: an application whose every instance went silent without acknowledging keeps blocking the contract, because it may come back running old code. When it is gone for good, retire it with -Application. A fleet whose every instance was retired this way no longer blocks.
 
 If the instance is in fact still running, its next heartbeat adds it again.
 '@
     Parameters  = @{
+        Application = @'
+Retires every instance of these applications (case-insensitive, no wildcards), journaled as one entry per application that names its instances. An application that has never reported is an error.
+'@
         InstanceId = @'
 The ids of the instances to retire (case-insensitive, no wildcards). An id that has never reported is an error. Accepts the InstanceId property of piped objects, for example from Get-MigrationClient.
 '@
@@ -34,6 +39,13 @@ Get-MigrationClient | Where-Object { $_.HostName -eq 'vm-legacy-01' -and -not $_
     Remove-MigrationClient -Confirm:$false
 '@
             Remarks = 'Instance ids flow by property name; only instances that are already gone are removed.'
+        }
+        @{
+            Title   = 'Retire a decommissioned application'
+            Code    = @'
+PS> Remove-MigrationClient -Application legacy-reports -Confirm:$false
+'@
+            Remarks = 'Its silent instances no longer block FleetAcknowledged.'
         }
     )
     Links       = @('Get-MigrationClient', 'Send-MigrationHeartbeat', 'about_OnlineMigrations')

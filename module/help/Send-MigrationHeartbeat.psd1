@@ -3,7 +3,7 @@
     Description = @'
 Send-MigrationHeartbeat records one heartbeat of an application instance in the state store's client fleet: which application it is, its instance id and host, the object version it stamps on the rows it writes, and the migrations whose contract it acknowledges (meaning: this process no longer needs what that contract removes and works with the schema after it). The instance counts as alive until -TimeToLive after its last heartbeat, by the database's clock.
 
-The FleetAcknowledged gate of Test-ContractReady passes only when every live instance has acknowledged the migration. An instance may acknowledge before the contract is requested.
+The FleetAcknowledged gate of Test-ContractReady passes only when every live instance of every application has acknowledged the migration, and it fails closed: on a database where no instance has ever reported it fails, until instances report or Register-MigrationClient -None declares that no application reads the database. An instance may acknowledge before the contract is requested. Applications learn which tables to stamp, and with which object version each migration expects, from the store's ObjectVersions view (about_OnlineMigrations, THE CLIENT PROTOCOL).
 
 The cmdlet is for PowerShell-hosted applications, jobs and tests. Other applications send the same heartbeat with SQL: on SQL Server, EXEC [OnlineMigrations].[Heartbeat] @Application, @InstanceId, @HostName, @ObjectVersion, @Acknowledge (comma-separated migration ids), @TimeToLiveSeconds; on SQLite, an INSERT ... ON CONFLICT into OnlineMigrations_Client. See about_OnlineMigrations, "THE CLIENT PROTOCOL".
 

@@ -8,7 +8,7 @@ Test-ContractReady measures whether contract is safe for a migration and returns
   ObjectVersion                no row of a tracked table is older than the migration's object version
   DeprecationWindow            the migration's deprecation window has passed since expand
   ContractRequested            Request-Contract set the ready-for-contract flag applications read
-  FleetAcknowledged            every live application instance acknowledged the contract in its heartbeat
+  FleetAcknowledged            every live instance of each application acknowledged the contract in its heartbeat; fails with no heartbeat at all (unless Register-MigrationClient -None declared that no application reads the database) and while an application whose every instance went silent unacknowledged is listed
   NoDependents                 no view, procedure, function, trigger, computed column, constraint, index or foreign key still references what contract drops
   EarlierMigrationsContracted  every earlier migration is contracted
 

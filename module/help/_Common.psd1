@@ -22,7 +22,7 @@ Microsoft Entra ID authentication for SQL Server through Azure.Identity, with to
 The client id of a user-assigned managed identity (with -Authentication ManagedIdentity) or of the application registration of a workload identity (with -Authentication WorkloadIdentity). Omit it for a system-assigned managed identity.
 '@
         StoreSchema      = @'
-The SQL Server schema that holds the state store (migration state, journal, checkpoints, runner lock holder, client fleet, the [Heartbeat] procedure and the [ContractRequests] view). The default is OnlineMigrations. Every command and every application of one database must use the same schema. On SQLite the store is the set of tables prefixed OnlineMigrations_ and this parameter is ignored.
+The SQL Server schema that holds the state store (migration state, journal, checkpoints, runner lock holder, client fleet, the [Heartbeat] procedure and the [ContractRequests] and [ObjectVersions] views). The default is OnlineMigrations. Every command and every application of one database must use the same schema. On SQLite the store is the set of tables prefixed OnlineMigrations_ and this parameter is ignored.
 '@
         LockTimeout      = @'
 The SQL lock timeout of each DDL statement (SET LOCK_TIMEOUT), default 2 seconds. A schema-modification lock that waits blocks every query queued behind it, so the tool never waits long: a statement that times out (error 1222) or is chosen as a deadlock victim (1205) rolls its step back and is retried with jittered exponential backoff, up to -MaxRetries times, each retry journaled. On SQLite it bounds the wait for the database's write lock (the busy timeout, in whole seconds, at least one).

@@ -56,6 +56,11 @@ public sealed class BackfillStopTests : IDisposable
 
         Assert.Contains("Ctrl+C", first.StoppedBecause);
         Assert.Equal(1, first.ExitCode);
+        using (var journal = TargetDatabase.OpenForReading(Options, SilentReporter.Instance))
+        {
+            Assert.Equal(Outcomes.Stopped, journal.Store.Journal("0001_b", 1).Single().Outcome);
+            Assert.Null(journal.Store.Migration("0001_b")!.LastError);
+        }
         Assert.Equal(300, first.RowsMigrated);
         using (var check = Connector.Open(Options))
         {

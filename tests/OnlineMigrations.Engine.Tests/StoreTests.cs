@@ -60,6 +60,25 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
+    public void A_version_1_store_with_a_tracking_migration_is_upgraded_and_its_view_lists_what_to_stamp()
+    {
+        using (var setup = Connector.Open(Options))
+        {
+            foreach (var s in SqliteDialect.Instance.Store.Upgrades[0]) setup.Execute(s);
+            setup.Execute("UPDATE OnlineMigrations_StoreInfo SET Value = '1' WHERE Name = 'StoreVersion'");
+            setup.Execute("""
+                INSERT INTO OnlineMigrations_Migration (Id, ObjectVersion, Definition, Checksum, Phase, CreatedAt, ContractRequested)
+                VALUES ('0001_track', '2.0', '{ "objectVersion": "2.0", "operations": [ { "trackObjectVersion": { "table": "t", "column": "V" } } ] }', 'x', 'Migrated', '2026-01-01 00:00:00', 0)
+                """);
+        }
+        using var target = TargetDatabase.OpenForChanges(Options, SilentReporter.Instance, "test");
+        Assert.Equal(2, target.Store.Version());
+        var row = Assert.Single(target.Store.ObjectVersionRows());
+        Assert.Equal(new VersionStampRow(null, "t", "V", "2.0", "0001_track", "Migrated"), row);
+        Assert.Null(target.Store.Declaration());
+    }
+
+    [Fact]
     public void A_store_newer_than_the_module_is_refused()
     {
         using (TargetDatabase.OpenForChanges(Options, SilentReporter.Instance, "test")) { }

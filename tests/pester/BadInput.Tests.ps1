@@ -70,7 +70,7 @@ BeforeDiscovery {
         @{ Name = 'a concurrent runner'; Files = 'SAMPLE'; Setup = { $script:held = [IO.FileStream]::new("$($db.Path).onlinemigrations.lock", 'OpenOrCreate', 'ReadWrite', 'None') }
            Act = { try { Invoke-Expand @om -Path $folder -Confirm:$false } finally { $script:held.Dispose() } }; ErrorId = 'RunnerBusy'; Category = 'ResourceBusy' }
         @{ Name = 'Undo-Expand after contract'; Files = @{ '0001_a.json' = $ok }
-           Setup = { Invoke-Expand @om -Path $folder -Confirm:$false; Invoke-Migrate @om -Confirm:$false; Request-Contract @om -Id 0001_a -Confirm:$false; Invoke-Contract @om -Id 0001_a -Confirm:$false }
+           Setup = { Invoke-Expand @om -Path $folder -Confirm:$false; Invoke-Migrate @om -Confirm:$false; Request-Contract @om -Id 0001_a -Confirm:$false; Register-MigrationClient @om -None -Reason 'test database' -Confirm:$false; Invoke-Contract @om -Id 0001_a -Confirm:$false }
            Act = { Undo-Expand @om -Id 0001_a -Confirm:$false }; ErrorId = 'RollbackRefused'; Category = 'InvalidOperation'; Target = '0001_a' }
         @{ Name = 'Invoke-Migrate before expand'; Files = 'SAMPLE'; Act = { Invoke-Migrate @om -Id 0001_instances_compute_host -Confirm:$false }; ErrorId = 'MigrationNotFound'; Category = 'ObjectNotFound'; Target = '0001_instances_compute_host' }
         @{ Name = 'Invoke-Migrate while Expanding'; Files = 'SAMPLE'; Setup = { Invoke-Expand @om -Path $folder -Id 0001_instances_compute_host -Confirm:$false; Invoke-Sql $db "UPDATE OnlineMigrations_Migration SET Phase = 'Expanding' WHERE Id = '0001_instances_compute_host'" }

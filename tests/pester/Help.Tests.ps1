@@ -139,6 +139,8 @@ Describe 'about_OnlineMigrations' {
         $about | Should -Match ([regex]::Escape('[OnlineMigrations].[ContractRequests]'))
         $about | Should -Match 'ON CONFLICT \(InstanceId\)'
         $about | Should -Match 'OnlineMigrations_Client'
+        $about | Should -Match ([regex]::Escape('[OnlineMigrations].[ObjectVersions]'))
+        $about | Should -Match 'OnlineMigrations_ObjectVersions'
     }
 }
 

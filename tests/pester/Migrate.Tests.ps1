@@ -427,6 +427,7 @@ WHERE (Id % 97 <> 0 AND (ComputeHost IS NULL OR ComputeHost <> $hostOf)) OR (Id 
         $state.Phase.ToString() | Should -Be 'Migrated'
         $state.ContractRequested | Should -BeTrue
         $state.ContractRequestedAt | Should -Be $requested.ContractRequestedAt
+        $null = Register-MigrationClient @cn -None -Reason 'test database: no application reads it' -Confirm:$false
         (Test-ContractReady @cn -Id $Id1).Ready | Should -BeTrue
     }
 }

@@ -5,12 +5,13 @@ BeforeAll {
     $script:Expected = @(
         'Get-Migration', 'Get-MigrationState', 'Invoke-Expand', 'Invoke-Migrate', 'Test-ContractReady',
         'Request-Contract', 'Send-MigrationHeartbeat', 'Get-MigrationClient', 'Remove-MigrationClient',
-        'Invoke-Contract', 'Undo-Expand', 'Get-MigrationJournal', 'Install-MigrationStore'
+        'Invoke-Contract', 'Undo-Expand', 'Get-MigrationJournal', 'Install-MigrationStore',
+        'Register-Migration', 'Repair-Migration', 'Register-MigrationClient'
     ) | Sort-Object
 }
 
 Describe 'The staged module' {
-    It 'has a valid manifest listing exactly the 13 cmdlets' {
+    It 'has a valid manifest listing exactly the 16 cmdlets' {
         $manifest = Test-ModuleManifest -Path $ModulePath -ErrorAction Stop
         $manifest.RootModule | Should -Be 'OnlineMigrations.dll'
         $manifest.ExportedFunctions.Count | Should -Be 0
@@ -24,7 +25,7 @@ Describe 'The staged module' {
         Join-Path $folder "bin/$(Get-TestRuntime)/OnlineMigrations.Engine.dll" | Should -Exist
     }
 
-    It 'imports by path and exports exactly the 13 cmdlets' {
+    It 'imports by path and exports exactly the 16 cmdlets' {
         # The manifest's loader script (ScriptsToProcess) is listed as a module of its own, OnlineMigrations.Loader.
         $module = Import-Module $ModulePath -Force -PassThru -ErrorAction Stop | Where-Object Name -eq 'OnlineMigrations'
         try {

@@ -112,6 +112,7 @@ Describe 'Secrets on SQLite' {
                 Get-Trace { Invoke-Expand @om -Path $folder0 -Confirm:$false -Verbose }
                 Get-Trace { Invoke-Migrate @om -Confirm:$false -Verbose }
                 Get-Trace { Request-Contract @om -Id 0001_instances_compute_host -Confirm:$false -Verbose }
+                Get-Trace { Register-MigrationClient @om -None -Reason 'test database' -Confirm:$false -Verbose }
                 Get-Trace { Invoke-Contract @om -Id 0001_instances_compute_host -Confirm:$false -Verbose }
                 Get-Trace { Get-MigrationJournal @om | Format-List * -Force | Out-String -Width 400 }
                 Get-Trace { Get-MigrationState @om | ConvertTo-Json }

@@ -62,18 +62,18 @@ Describe 'Migration state on <Provider>' -ForEach (Get-TestProvider) {
         (Get-MigrationState @om -Id 0001_instances_compute_host).Drift | Should -BeFalse
     }
 
-    It 'Install-MigrationStore creates the store at version 1 and is idempotent' -Skip:$Skip {
-        Install-MigrationStore @om -Confirm:$false -ErrorAction Stop | Should -Be 1
+    It 'Install-MigrationStore creates the store at version 2 and is idempotent' -Skip:$Skip {
+        Install-MigrationStore @om -Confirm:$false -ErrorAction Stop | Should -Be 2
         $objects = Get-TestStoreObject $db
         $objects | Should -Not -BeNullOrEmpty
         $info = if ($Provider -eq 'Sqlite') { 'OnlineMigrations_StoreInfo' } else { 'StoreInfo' }
         $objects | Should -Contain $info
         $table = if ($Provider -eq 'Sqlite') { '[OnlineMigrations_StoreInfo]' } else { "[$(Get-TestStoreSchema $db)].[StoreInfo]" }
-        (Invoke-Sql $db "SELECT Value FROM $table WHERE Name = 'StoreVersion'").Value | Should -Be '1'
+        (Invoke-Sql $db "SELECT Value FROM $table WHERE Name = 'StoreVersion'").Value | Should -Be '2'
 
         Install-MigrationStore @om -Confirm:$false -ErrorAction Stop -Verbose 4>&1 |
-            ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { $script:verbose = "$_" } else { $_ | Should -Be 1 } }
-        $verbose | Should -BeLike '*version 1*nothing to do*'
+            ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { $script:verbose = "$_" } else { $_ | Should -Be 2 } }
+        $verbose | Should -BeLike '*version 2*nothing to do*'
         Get-TestStoreObject $db | Should -Be $objects
         # Read-only commands work on the empty store.
         @(Get-MigrationState @om -ErrorAction Stop) | Should -HaveCount 0

@@ -144,18 +144,11 @@ UNION ALL
 SELECT 3, N'DROP TABLE ' + QUOTENAME(@s) + N'.' + QUOTENAME(t.name) FROM sys.tables t WHERE t.schema_id = SCHEMA_ID(@s)
 ORDER BY ord
 "@
-        # Sequences and types last, listed again: an identity column's own sequence (a T-SQL engine on
-        # PostgreSQL lists it) goes with its table.
-        $rest = @"
-SELECT N'DROP SEQUENCE ' + QUOTENAME(@s) + N'.' + QUOTENAME(o.name) AS stmt FROM sys.objects o WHERE o.schema_id = SCHEMA_ID(@s) AND CAST(o.type AS varchar(2)) = 'SO'
-UNION ALL
-SELECT N'DROP TYPE ' + QUOTENAME(@s) + N'.' + QUOTENAME(t.name) FROM sys.types t WHERE t.schema_id = SCHEMA_ID(@s) AND t.is_user_defined = 1
-"@
         if (-not (Invoke-Sql -Provider SqlServer -ConnectionString $cs -Sql 'SELECT SCHEMA_ID(@s) AS id' -Parameters $p).id) { return }
-        foreach ($query in $list, $rest) {
-            foreach ($row in @(Invoke-Sql -Provider SqlServer -ConnectionString $cs -Sql $query -Parameters $p)) {
-                Invoke-Sql -Provider SqlServer -ConnectionString $cs -Sql $row.stmt | Out-Null
-            }
+        # Tests create no sequences or types; an identity column's own sequence (listed by a T-SQL engine
+        # on PostgreSQL) goes with its table. (A query of sys.types here crashed that engine's server.)
+        foreach ($row in @(Invoke-Sql -Provider SqlServer -ConnectionString $cs -Sql $list -Parameters $p)) {
+            Invoke-Sql -Provider SqlServer -ConnectionString $cs -Sql $row.stmt | Out-Null
         }
         Invoke-Sql -Provider SqlServer -ConnectionString $cs -Sql "DROP SCHEMA [$($Database.Schema.Replace(']', ']]'))];" | Out-Null
     }
@@ -597,3 +590,90 @@ function ConvertTo-TestLiteral {
 
 Export-ModuleMember -Function Initialize-TestInventory, New-TestInventoryFolder, Get-TestColumn, Get-TestShadowColumn, Get-TestIndex,
     Get-TestTrigger, Test-TestTableExists, Get-TestWhatIf, ConvertTo-TestLiteral
+
+# ---- Helpers for the refusal tests: the whole user-visible state in one comparable text (appended) ----
+
+function Get-TestDataChecksum {
+    <#
+    .SYNOPSIS
+        One line per user table of the test database (the state store's excluded): its name, its row
+        count and a SHA-256 of all its rows (every column; rows sorted), for before/after
+        comparisons of the data.
+    #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database)
+    if ($Database.Provider -eq 'Sqlite') {
+        $tables = @(Invoke-Sql $Database "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'OnlineMigrations\_%' ESCAPE '\' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name" | ForEach-Object name)
+    }
+    else {
+        $tables = @(Invoke-Sql $Database 'SELECT name FROM sys.tables WHERE schema_id = SCHEMA_ID(@s) ORDER BY name' -Parameters @{ s = $Database.Schema } | ForEach-Object name)
+    }
+    $sha = [Security.Cryptography.SHA256]::Create()
+    try {
+        foreach ($table in $tables) {
+            $quoted = Get-TestTableName $Database $table
+            # Rows in a fixed order whatever the key: each row as text, sorted ordinally.
+            [string[]]$lines = @(Invoke-Sql $Database "SELECT * FROM $quoted" | ForEach-Object {
+                    ($_.PSObject.Properties | ForEach-Object { "$($_.Name)=$(if ($null -eq $_.Value) { '<NULL>' } else { "$($_.Value)" })" }) -join "`t"
+                })
+            [Array]::Sort($lines, [StringComparer]::Ordinal)
+            $text = $lines -join "`n"
+            $hash = [Convert]::ToHexString($sha.ComputeHash([Text.Encoding]::UTF8.GetBytes($text)))
+            "$table | $($lines.Count) rows | $hash"
+        }
+    }
+    finally { $sha.Dispose() }
+}
+
+function Get-TestCatalogAndDataSnapshot {
+    <#
+    .SYNOPSIS
+        The catalog snapshot (Get-TestCatalogSnapshot) followed by the data checksum
+        (Get-TestDataChecksum): after a refused or failed command, this text must equal the one
+        taken before it ("the database is exactly as before": catalog and data).
+    .EXAMPLE
+        $before = Get-TestCatalogAndDataSnapshot $db
+        { Invoke-Expand @om -Path $folder -ErrorAction Stop } | Should -Throw
+        Get-TestCatalogAndDataSnapshot $db | Should -Be $before
+    #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database)
+    (Get-TestCatalogSnapshot $Database) + "`n-- data --`n" + ((Get-TestDataChecksum $Database) -join "`n")
+}
+
+Export-ModuleMember -Function Get-TestDataChecksum, Get-TestCatalogAndDataSnapshot
+
+function Initialize-TestOrders {
+    <#
+    .SYNOPSIS
+        A table Orders (Id int primary key, Payload text, Qty text) with -Rows rows: Id 1..n, Payload
+        '{"a": <id>}', Qty '<id>'. Rows in -BadIds get Payload 'not json' and Qty 'abc', for which
+        Get-TestFailingUp fails inside the engine.
+    #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database, [int]$Rows = 100, [int[]]$BadIds = @())
+    $t = Get-TestTableName $Database 'Orders'
+    $bad = if ($BadIds.Count -gt 0) { $BadIds -join ', ' } else { '-1' }
+    if ($Database.Provider -eq 'Sqlite') {
+        Invoke-Sql $Database "CREATE TABLE $t (Id INTEGER NOT NULL PRIMARY KEY, Payload TEXT NULL, Qty TEXT NULL)"
+        Invoke-Sql $Database @"
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < @rows)
+INSERT INTO $t (Id, Payload, Qty)
+SELECT i, CASE WHEN i IN ($bad) THEN 'not json' ELSE '{"a": ' || i || '}' END, CASE WHEN i IN ($bad) THEN 'abc' ELSE CAST(i AS TEXT) END FROM n;
+"@ -Parameters @{ rows = $Rows }
+    }
+    else {
+        Invoke-Sql $Database "CREATE TABLE $t (Id int NOT NULL PRIMARY KEY, Payload nvarchar(200) NULL, Qty nvarchar(20) NULL)"
+        Invoke-Sql $Database @"
+WITH n AS (SELECT TOP (@rows) CAST(ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) AS int) AS i FROM sys.all_columns a CROSS JOIN sys.all_columns b)
+INSERT INTO $t (Id, Payload, Qty)
+SELECT i, CASE WHEN i IN ($bad) THEN N'not json' ELSE CONCAT(N'{"a": ', i, N'}') END, CASE WHEN i IN ($bad) THEN N'abc' ELSE CAST(i AS nvarchar(20)) END FROM n;
+"@ -Parameters @{ rows = $Rows }
+    }
+}
+
+function Get-TestFailingUp {
+    <# An "up" that compiles but fails inside the engine for a bad row of Initialize-TestOrders (SQLite: malformed JSON; SQL Server: a conversion error), and the type of its column. #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database)
+    if ($Database.Provider -eq 'Sqlite') { @{ Up = 'json_extract([Payload], ''$.a'')'; Type = 'INTEGER' } }
+    else { @{ Up = 'CAST([Qty] AS int)'; Type = 'int' } }
+}
+
+Export-ModuleMember -Function Initialize-TestOrders, Get-TestFailingUp

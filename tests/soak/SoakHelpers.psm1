@@ -216,6 +216,8 @@ function Initialize-SoakPhaseStart {
     if ($Phase -eq 'Contract') {
         $null = Invoke-SoakPhaseToEnd $Database $Folder 'Migrate' -BatchSize 5000
         $null = Request-Contract @om -Id $script:Ids -Confirm:$false -WarningAction SilentlyContinue
+        # FleetAcknowledged fails closed: the soak's databases are read by no application.
+        $null = Register-MigrationClient @om -None -Reason 'soak database: no application reads it' -Confirm:$false
     }
 }
 

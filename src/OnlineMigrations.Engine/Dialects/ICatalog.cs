@@ -92,6 +92,12 @@ public interface ICatalog
     IReadOnlyList<string> Dependents(DroppedObject dropped, IReadOnlySet<string> ignoreObjects);
     /// <summary>Whether a non-table object (synonym, view) of this name exists.</summary>
     bool ObjectExists(QualifiedName name);
+    /// <summary>The existing object that already holds <paramref name="name"/> where a new index on
+    /// <paramref name="table"/> needs it, described for a person ("index IX_A on dbo.T"); null when the name is free.</summary>
+    string? IndexNameHolder(QualifiedName table, string name) => null;
+    /// <summary>The existing object that already holds the schema-scoped <paramref name="name"/> a new constraint or
+    /// trigger needs, described for a person; null when the name is free.</summary>
+    string? ObjectNameHolder(QualifiedName name) => null;
 }
 
 /// <summary>Checks of <see cref="ICatalog.ColumnBlockers"/> that read the catalog the same way on every engine.</summary>

@@ -48,6 +48,9 @@ public interface IDialect
     /// built online and <paramref name="allowOffline"/> is false.</summary>
     Step CreateIndex(string stepName, IndexSpec index, ServerCapabilities capabilities, bool allowOffline);
     string DropIndex(QualifiedName table, string name);
+    /// <summary>Abandons a resumable index build that stopped half way (paused by a lock timeout or a killed
+    /// session), or null where the server has no resumable builds. Runs outside a transaction.</summary>
+    string? AbortIndexBuild(QualifiedName table, string name, ServerCapabilities capabilities);
     IReadOnlyList<string> RenameIndex(QualifiedName table, string from, IndexSpec renamedTo);
     string CreateSynonym(QualifiedName name, QualifiedName target);
     string DropSynonym(QualifiedName name);
@@ -70,6 +73,14 @@ public interface IDialect
     /// no collation makes two values equal (case, accents, trailing spaces all count). <paramref name="b"/> is
     /// converted to <paramref name="type"/> first when given; without it both must be of one type.</summary>
     string Differ(string a, string b, string? type = null);
+    /// <summary>A query that compiles <paramref name="expression"/> against the table's rows and returns none;
+    /// <paramref name="plannedColumns"/> (columns the same migration adds) are present, as NULLs.</summary>
+    string CompileExpression(QualifiedName table, string expression, IReadOnlyList<string> plannedColumns);
+    /// <summary>The expression converted to <paramref name="type"/> the way assigning it to a column of that type converts it.</summary>
+    string Converted(string expression, string type);
+    /// <summary>Evaluates <paramref name="expression"/> for every row with a key in the range (as <see cref="CountRange"/>;
+    /// without <paramref name="keys"/>, every row of the table), so that a row it fails for fails the query.</summary>
+    string EvaluateRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string expression);
     /// <summary>A predicate over the version column: NULL, or one of the listed older versions (parameter names).</summary>
     string VersionOlder(string versionColumn, IReadOnlyList<string> olderVersionParameters);
 

@@ -38,6 +38,16 @@ internal sealed class KeysetStatements(Func<string, string> quote, Func<Qualifie
     public string CountRange(QualifiedName t, IReadOnlyList<string> keys, bool hasLower, string where) =>
         $"SELECT {count} FROM {table(t)} WHERE {Range(Keys(keys), hasLower)} AND ({where}){end}";
 
+    // COUNT over a CASE of the expression: every row's value is computed, none is returned.
+    public string EvaluateRange(QualifiedName t, IReadOnlyList<string> keys, bool hasLower, string expression) =>
+        $"SELECT {count.Replace("(*)", "", StringComparison.Ordinal)}(CASE WHEN ({expression}) IS NULL THEN 1 END) FROM {table(t)}" +
+        (keys.Count == 0 ? "" : $" WHERE {Range(Keys(keys), hasLower)}") + end;
+
+    public string CompileExpression(QualifiedName t, string expression, IReadOnlyList<string> planned) =>
+        planned.Count == 0
+            ? $"SELECT ({expression}) FROM {table(t)} WHERE 1 = 0{end}"
+            : $"SELECT ({expression}) FROM (SELECT *, {string.Join(", ", planned.Select(c => $"NULL AS {quote(c)}"))} FROM {table(t)}) AS {quote(t.Name)} WHERE 1 = 0{end}";
+
     public string CountWhere(QualifiedName t, string where) => $"SELECT {count} FROM {table(t)} WHERE {where}{end}";
     public string CountRows(QualifiedName t) => $"SELECT {count} FROM {table(t)}{end}";
 

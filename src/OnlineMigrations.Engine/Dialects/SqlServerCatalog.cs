@@ -113,6 +113,23 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
     public bool ObjectExists(QualifiedName name) =>
         session.Scalar<int>("SELECT CASE WHEN OBJECT_ID(@name) IS NULL THEN 0 ELSE 1 END;", new { name = Name(name) }) == 1;
 
+    internal const string IndexNameQuery = "SELECT name FROM sys.indexes WHERE object_id = OBJECT_ID(@table) AND name = @name;";
+
+    // Where sys.indexes reports internal names, the declared names Indexes() recovers are compared instead.
+    public string? IndexNameHolder(QualifiedName table, string name) => Capabilities.IndexNamesAsDeclared
+        ? session.Query(IndexNameQuery, new { table = Name(table), name }, r => $"index {r.GetString(0)} on {table}").FirstOrDefault()
+        : Indexes(table).Where(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase)).Select(i => $"index {i.Name} on {table}").FirstOrDefault();
+
+    internal const string ObjectNameQuery = """
+        SELECT o.type_desc, o.name, OBJECT_SCHEMA_NAME(o.parent_object_id), OBJECT_NAME(o.parent_object_id)
+        FROM sys.objects AS o WHERE o.schema_id = SCHEMA_ID(@schema) AND o.name = @name;
+        """;
+
+    // Constraints and triggers are objects of their schema: one name, whichever table they belong to.
+    public string? ObjectNameHolder(QualifiedName name) =>
+        session.Query(ObjectNameQuery, new { schema = name.Schema, name = name.Name },
+            r => $"{r.GetString(0).ToLowerInvariant().Replace('_', ' ')} {r.GetString(1)}" + (r.IsDBNull(3) ? "" : $" on {r.GetString(2)}.{r.GetString(3)}")).FirstOrDefault();
+
     internal const string ColumnsQuery = """
         SELECT c.name, TYPE_NAME(c.user_type_id), c.max_length, c.precision, c.scale, c.is_nullable, c.collation_name,
                dc.definition, c.is_identity, c.is_computed

@@ -155,8 +155,10 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
             sql.Append($"IF EXISTS (SELECT 1 FROM sys.index_resumable_operations WHERE object_id = OBJECT_ID({Literal(Table(index.Table))}) AND name = {Literal(index.Name)})\n");
             sql.Append($"    ALTER INDEX {Quote(index.Name)} ON {Table(index.Table)} RESUME;\nELSE ");
         }
-        sql.Append($"IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID({Literal(Table(index.Table))}) AND {IndexNamed(index.Table, index.Name)})\n");
-        sql.Append("    ").Append(IndexBody(index, index.Name)).Append(IndexOptions(caps, index.Where is not null)).Append(';');
+        // No IF NOT EXISTS: an index of that name that expand did not build is an error, never a silent no-op
+        // (rollback would then drop the user's index). A crash after the build is caught by the checkpoint
+        // (transactional) or by DoneProbe (resumable).
+        sql.Append(IndexBody(index, index.Name)).Append(IndexOptions(caps, index.Where is not null)).Append(';');
         return new Step(stepName, [sql.ToString()])
         {
             // A resumable build cannot run inside a user transaction.
@@ -165,6 +167,10 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
             OfflineReason = caps.OnlineIndex ? null : $"index {index.Name} is built offline",
         };
     }
+
+    public string? AbortIndexBuild(QualifiedName table, string name, ServerCapabilities capabilities) => capabilities.ResumableIndex
+        ? $"IF EXISTS (SELECT 1 FROM sys.index_resumable_operations WHERE object_id = OBJECT_ID({Literal(Table(table))}) AND name = {Literal(name)})\n    ALTER INDEX {Quote(name)} ON {Table(table)} ABORT;"
+        : null;
 
     public string DropIndex(QualifiedName table, string name) =>
         $"IF EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID({Literal(Table(table))}) AND {IndexNamed(table, name)})\n    DROP INDEX {Quote(name)} ON {Table(table)};";
@@ -302,6 +308,9 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
         _keyset.UpdateRange(table, keys, hasLower, set, where);
     public string CountRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string where) => _keyset.CountRange(table, keys, hasLower, where);
     public string CountWhere(QualifiedName table, string where) => _keyset.CountWhere(table, where);
+    public string CompileExpression(QualifiedName table, string expression, IReadOnlyList<string> plannedColumns) => _keyset.CompileExpression(table, expression, plannedColumns);
+    public string EvaluateRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string expression) => _keyset.EvaluateRange(table, keys, hasLower, expression);
+    public string Converted(string expression, string type) => $"CAST(({expression}) AS {type})";
     public string CountRows(QualifiedName table) => _keyset.CountRows(table);
     public string VersionHistogram(QualifiedName table, string versionColumn, string? counting = null) => _keyset.VersionHistogram(table, versionColumn, counting);
     public string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn, string? counting = null) =>

@@ -123,7 +123,35 @@ public sealed class SqlServerStoreSql(string schema) : StoreSql
             END;
             """,
         ],
+        [
+            // Version 2: the tables each migration expects applications to stamp (README, "The client
+            // protocol"), and the operator's declaration that no application reads the database.
+            $"""
+            IF OBJECT_ID(N'{Esc(T("VersionStamp"))}', N'U') IS NULL
+            CREATE TABLE {T("VersionStamp")} (
+                MigrationId nvarchar(200) NOT NULL, TableSchema nvarchar(128) NOT NULL, TableName nvarchar(128) NOT NULL, VersionColumn nvarchar(128) NOT NULL,
+                CONSTRAINT [PK_VersionStamp] PRIMARY KEY (MigrationId, TableSchema, TableName));
+            """,
+            $"""
+            IF OBJECT_ID(N'{Esc(T("FleetDeclaration"))}', N'U') IS NULL
+            CREATE TABLE {T("FleetDeclaration")} (
+                Name varchar(16) NOT NULL CONSTRAINT [PK_FleetDeclaration] PRIMARY KEY,
+                DeclaredAt datetime2(3) NOT NULL, DeclaredBy nvarchar(256) NULL, Reason nvarchar(max) NOT NULL);
+            """,
+            // Created once, never dropped (grants survive), as the ContractRequests view.
+            $"""
+            IF OBJECT_ID(N'{Esc(T("ObjectVersions"))}', N'V') IS NULL
+            EXEC (N'CREATE VIEW {Esc(T("ObjectVersions"))}
+            AS
+            SELECT s.TableSchema, s.TableName, s.VersionColumn, m.ObjectVersion, m.Id AS MigrationId, m.Phase
+            FROM {Esc(T("VersionStamp"))} AS s
+            JOIN {Esc(T("Migration"))} AS m ON m.Id = s.MigrationId
+            WHERE m.Phase IN (''Expanded'', ''Migrating'', ''Migrated'', ''Contracting'', ''Completed'');');
+            """,
+        ],
     ];
+
+    public override string? StampSchema(Model.QualifiedName table) => table.Schema;
 
     private static string Esc(string s) => s.Replace("'", "''", StringComparison.Ordinal);
 

@@ -16,6 +16,13 @@ internal sealed class SqliteCatalog(SqliteDialect dialect, Connections.Session c
     public bool ObjectExists(QualifiedName name) =>
         connection.Scalar<long>("SELECT COUNT(*) FROM sqlite_master WHERE name = @name COLLATE NOCASE", new { name = name.Name }) > 0;
 
+    // Tables, indexes, views and triggers share one namespace in SQLite.
+    public string? IndexNameHolder(QualifiedName table, string name) => ObjectNameHolder(new QualifiedName(table.Schema, name));
+
+    public string? ObjectNameHolder(QualifiedName name) =>
+        connection.Query("SELECT type, name, tbl_name FROM sqlite_master WHERE name = @name COLLATE NOCASE", new { name = name.Name },
+            r => r.GetString(0) is "table" or "view" ? $"{r.GetString(0)} {r.GetString(1)}" : $"{r.GetString(0)} {r.GetString(1)} on {r.GetString(2)}").FirstOrDefault();
+
     public IReadOnlyList<ColumnInfo> Columns(QualifiedName table)
     {
         var tableSql = connection.Scalar<string?>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = @name COLLATE NOCASE", new { name = table.Name }) ?? "";

@@ -102,6 +102,8 @@ public sealed class SqliteDialect : IDialect
     }
 
     public string DropIndex(QualifiedName table, string name) => $"DROP INDEX IF EXISTS {Quote(name)}";
+    // An index build is one transaction on SQLite: it never stops half way.
+    public string? AbortIndexBuild(QualifiedName table, string name, ServerCapabilities capabilities) => null;
 
     // SQLite cannot rename an index: build it again under the final name and drop the interim one.
     public IReadOnlyList<string> RenameIndex(QualifiedName table, string from, IndexSpec renamedTo) =>
@@ -213,6 +215,10 @@ public sealed class SqliteDialect : IDialect
         _keyset.UpdateRange(table, keys, hasLower, set, where);
     public string CountRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string where) => _keyset.CountRange(table, keys, hasLower, where);
     public string CountWhere(QualifiedName table, string where) => _keyset.CountWhere(table, where);
+    public string CompileExpression(QualifiedName table, string expression, IReadOnlyList<string> plannedColumns) => _keyset.CompileExpression(table, expression, plannedColumns);
+    public string EvaluateRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string expression) => _keyset.EvaluateRange(table, keys, hasLower, expression);
+    // SQLite stores what it is given (type affinity): an assignment never fails a conversion.
+    public string Converted(string expression, string type) => $"({expression})";
     public string CountRows(QualifiedName table) => _keyset.CountRows(table);
     public string VersionHistogram(QualifiedName table, string versionColumn, string? counting = null) => _keyset.VersionHistogram(table, versionColumn, counting);
     public string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn, string? counting = null) =>

@@ -56,7 +56,20 @@ public sealed class SqliteStoreSql : StoreSql
                 WHERE ContractRequested = 1 AND Phase NOT IN ('Completed', 'RolledBack', 'RollingBack')
             """,
         ],
+        [
+            $"CREATE TABLE IF NOT EXISTS {T("VersionStamp")} (MigrationId TEXT NOT NULL, TableSchema TEXT NULL, TableName TEXT NOT NULL, VersionColumn TEXT NOT NULL, PRIMARY KEY (MigrationId, TableName))",
+            $"CREATE TABLE IF NOT EXISTS {T("FleetDeclaration")} (Name TEXT NOT NULL PRIMARY KEY, DeclaredAt TEXT NOT NULL, DeclaredBy TEXT NULL, Reason TEXT NOT NULL)",
+            $"""
+            CREATE VIEW IF NOT EXISTS {T("ObjectVersions")} AS
+                SELECT s.TableSchema, s.TableName, s.VersionColumn, m.ObjectVersion, m.Id AS MigrationId, m.Phase
+                FROM {T("VersionStamp")} AS s JOIN {T("Migration")} AS m ON m.Id = s.MigrationId
+                WHERE m.Phase IN ('Expanded', 'Migrating', 'Migrated', 'Contracting', 'Completed')
+            """,
+        ],
     ];
+
+    // SQLite has no schemas: applications name the table alone.
+    public override string? StampSchema(Model.QualifiedName table) => null;
 
     public override string SelectJournal(bool byMigration, int? last) =>
         $"SELECT Id, MigrationId, Phase, Step, Statement, StartedAt, DurationMs, Outcome, Error, Login, Host, ProcessId, Reason FROM (" +

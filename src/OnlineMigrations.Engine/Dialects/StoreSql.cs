@@ -7,7 +7,7 @@ namespace OnlineMigrations.Engine.Dialects;
 /// </summary>
 public abstract class StoreSql
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     /// <summary>The qualified, quoted name of a store table (Migration, Journal, ...).</summary>
     public abstract string T(string table);
@@ -78,4 +78,27 @@ public abstract class StoreSql
     public string DeleteClient => $"DELETE FROM {T("Client")} WHERE InstanceId = @instance";
     /// <summary>The view applications read for pending contract requests.</summary>
     public string SelectContractRequests => $"SELECT MigrationId, RequestedAt, RequestedBy FROM {T("ContractRequests")}";
+    public string CountRetirements => $"SELECT COUNT(*) FROM {T("Journal")} WHERE MigrationId IS NULL AND Step LIKE 'retire %'";
+    public string DeleteClientsOf => $"DELETE FROM {T("Client")} WHERE Application = @application";
+
+    // ---- store version 2: what applications stamp, and the declaration of an empty fleet ----------
+    /// <summary>The schema a tracked table is listed under in the ObjectVersions view (null where the engine has none).</summary>
+    public abstract string? StampSchema(Model.QualifiedName table);
+    public string DeleteStamps => $"DELETE FROM {T("VersionStamp")}";
+    public string InsertStamp =>
+        $"INSERT INTO {T("VersionStamp")} (MigrationId, TableSchema, TableName, VersionColumn) VALUES (@id, @schema, @table, @column)";
+    /// <summary>The view applications poll to learn which tables to stamp with which object version.</summary>
+    public string SelectObjectVersions => $"SELECT TableSchema, TableName, VersionColumn, ObjectVersion, MigrationId, Phase FROM {T("ObjectVersions")}";
+    public string SelectFleetDeclaration => $"SELECT DeclaredAt, DeclaredBy, Reason FROM {T("FleetDeclaration")} WHERE Name = 'none'";
+    public string DeleteFleetDeclaration => $"DELETE FROM {T("FleetDeclaration")} WHERE Name = 'none'";
+    public string InsertFleetDeclaration =>
+        $"INSERT INTO {T("FleetDeclaration")} (Name, DeclaredAt, DeclaredBy, Reason) VALUES ('none', @now, @by, @reason)";
+
+    // ---- adoption and repair ---------------------------------------------------------------------
+    public string InsertRegistered =>
+        $"INSERT INTO {T("Migration")} (Id, Description, ObjectVersion, Definition, Checksum, Phase, Facts, CreatedAt, CompletedAt, ContractRequested) " +
+        "VALUES (@id, @description, @objectVersion, @definition, @checksum, 'Completed', NULL, @now, @now, 0)";
+    public string UpdateDefinition =>
+        $"UPDATE {T("Migration")} SET Definition = @definition, Checksum = @checksum, Description = @description, ObjectVersion = @objectVersion WHERE Id = @id";
+    public string ClearLastError => $"UPDATE {T("Migration")} SET LastError = NULL WHERE Id = @id";
 }

@@ -52,6 +52,13 @@ public static class MigrationReader
         foreach (var group in definitions.GroupBy(d => d.Id, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
             foreach (var d in group)
                 problems.Add(new FileProblem(d.Path!, "$.id", $"the id \"{d.Id}\" is used by {group.Count()} files ({string.Join(", ", group.Select(x => Path.GetFileName(x.Path)))}); every migration needs its own id"));
+        // One number, one migration: the order of two ids that share their number would rest on the rest of their names.
+        foreach (var group in definitions.Where(d => MigrationDefinition.Number(d.Id) is not null)
+                     .GroupBy(d => MigrationDefinition.Number(d.Id)).Where(g => g.Select(d => d.Id).Distinct(StringComparer.OrdinalIgnoreCase).Count() > 1))
+            foreach (var d in group)
+                problems.Add(new FileProblem(d.Path!, "$.id",
+                    $"the id \"{d.Id}\" starts with the number {group.Key}, as do the ids of {string.Join(", ", group.Where(x => x != d).Select(x => $"{Path.GetFileName(x.Path)} (\"{x.Id}\")"))}; " +
+                    "each migration needs its own number: renumber one of them (a migration already applied keeps its id)"));
         if (problems.Count > 0) throw new MigrationFileException(problems);
         definitions.Sort((a, b) => MigrationDefinition.CompareIds(a.Id, b.Id));
         return definitions;

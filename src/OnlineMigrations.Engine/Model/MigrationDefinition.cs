@@ -21,6 +21,14 @@ public sealed class MigrationDefinition
     public ObjectVersion? Version => ObjectVersion is null ? null : Model.ObjectVersion.Parse(ObjectVersion);
 
     /// <summary>Orders ids the way operators number files: by the leading number, then ordinally.</summary>
+    /// <summary>The number an id starts with (its version, as Flyway would say), or null.</summary>
+    public static long? Number(string id)
+    {
+        var i = 0;
+        while (i < id.Length && char.IsAsciiDigit(id[i])) i++;
+        return i == 0 || i > 18 ? null : long.Parse(id[..i], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public static int CompareIds(string a, string b)
     {
         static (long? n, string rest) Split(string s)

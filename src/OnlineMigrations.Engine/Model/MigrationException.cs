@@ -31,6 +31,8 @@ public class MigrationException : Exception
     public ErrorKind Kind { get; }
     public string RecommendedAction { get; }
     public string? MigrationId { get; init; }
+    /// <summary>True when the failure is already in the journal and in the migration's LastError.</summary>
+    public bool Recorded { get; init; }
 }
 
 public sealed record ErrorId(string Id, ErrorKind Kind);
@@ -55,6 +57,7 @@ public static class ErrorIds
     public static readonly ErrorId ConflictingMigrations = new("ConflictingMigrations", ErrorKind.InvalidOperation);
     public static readonly ErrorId OfflineStepRefused = new("OfflineStepRefused", ErrorKind.InvalidOperation);
     public static readonly ErrorId UnsafeSql = new("UnsafeSql", ErrorKind.InvalidData);
+    public static readonly ErrorId InvalidExpression = new("InvalidExpression", ErrorKind.InvalidData);
     public static readonly ErrorId StepFailed = new("StepFailed", ErrorKind.WriteError);
     public static readonly ErrorId NoUsableKey = new("NoUsableKey", ErrorKind.InvalidOperation);
     public static readonly ErrorId NoProgress = new("NoProgress", ErrorKind.InvalidOperation);
@@ -66,4 +69,6 @@ public static class ErrorIds
     public static readonly ErrorId DiskFull = new("DiskFull", ErrorKind.WriteError);
     public static readonly ErrorId DatabaseIoError = new("DatabaseIoError", ErrorKind.WriteError);
     public static readonly ErrorId ClientNotFound = new("ClientNotFound", ErrorKind.ObjectNotFound);
+    public static readonly ErrorId RegisterRefused = new("RegisterRefused", ErrorKind.InvalidOperation);
+    public static readonly ErrorId RepairRefused = new("RepairRefused", ErrorKind.InvalidOperation);
 }

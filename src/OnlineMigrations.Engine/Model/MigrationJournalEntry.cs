@@ -29,4 +29,16 @@ public static class Outcomes
     public const string Overridden = "Overridden";
     public const string Started = "Started";
     public const string Completed = "Completed";
+    /// <summary>Interrupted by the user (Ctrl+C); resumable.</summary>
+    public const string Stopped = "Stopped";
+    /// <summary>A migrate run that ended at its -MaxDuration; resumable.</summary>
+    public const string TimeBoxed = "TimeBoxed";
+    /// <summary>A migrate run that ended at its -MaxRows; resumable.</summary>
+    public const string RowLimited = "RowLimited";
+    /// <summary>Recorded as already applied (Register-Migration).</summary>
+    public const string Registered = "Registered";
+    /// <summary>A changed file accepted as the applied definition (Repair-Migration).</summary>
+    public const string Repaired = "Repaired";
+    /// <summary>The operator declared that no application reads the database (Register-MigrationClient -None).</summary>
+    public const string Declared = "Declared";
 }

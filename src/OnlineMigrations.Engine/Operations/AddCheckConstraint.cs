@@ -25,6 +25,7 @@ public sealed class AddCheckConstraint : Operation
     public override IEnumerable<Step> Expand(OperationContext c)
     {
         if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name.");
+        c.RequireFree(this, $"check constraint {Name}", c.Catalog.ObjectNameHolder(new QualifiedName(Table.Schema, Name)));
         yield return new Step($"add check constraint {Name} on {Table} (not yet trusted)", [c.Dialect.AddCheckConstraint(Table, Name, Expression)]);
     }
 

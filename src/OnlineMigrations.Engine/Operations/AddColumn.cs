@@ -65,6 +65,9 @@ public sealed class AddColumn : Operation
     private string StillToFill(OperationContext c) =>
         $"{Unwritten(c)} AND ({Up}) IS NOT NULL AND {c.Dialect.Differ(c.Dialect.Column(Column.Name), $"({Up})", Column.Type)}";
 
+    public override IEnumerable<ExpressionCheck> Expressions(OperationContext c) =>
+        Up is null ? [] : [new ExpressionCheck(Table, "up", Up, Column.Type, OverRows: true)];
+
     public override IEnumerable<BackfillAssignment> Backfill(OperationContext c) =>
         Up is null ? [] : [new BackfillAssignment(Table, Column.Name, $"({Up})", StillToFill(c))];
 
@@ -93,10 +96,15 @@ public sealed class AddColumn : Operation
     {
         if (c.Catalog.Column(Table, Column.Name) is null) yield break;
         var col = c.Dialect.Column(Column.Name);
+        // Only a value that neither the default nor "up" gives was written by new code. CASE keeps "up" from
+        // being evaluated for rows that hold NULL or the default.
+        var notDefault = Column.Default is null ? "" : $" WHEN NOT ({c.Dialect.Differ(col, $"({Column.Default})", Column.Type)}) THEN 0";
+        var written = $"CASE WHEN {col} IS NULL THEN 0{notDefault} ELSE 1 END = 1";
         yield return new RemainingCheck($"rows of {Table} where new code wrote {Column.Name}")
         {
             Table = Table,
-            Predicate = Up is null ? $"{col} IS NOT NULL" : $"{col} IS NOT NULL AND {c.Dialect.Differ(col, $"({Up})", Column.Type)}",
+            Predicate = Up is null ? written : $"CASE WHEN {col} IS NULL THEN 0{notDefault} WHEN {c.Dialect.Differ(col, $"({Up})", Column.Type)} THEN 1 ELSE 0 END = 1",
+            Fallback = Up is null ? null : written,
         };
     }
 }

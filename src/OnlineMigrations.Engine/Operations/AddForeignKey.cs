@@ -38,6 +38,7 @@ public sealed class AddForeignKey : Operation
     {
         if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name.");
         if (!c.Catalog.TableExists(ReferencedTable)) throw c.Refuse(this, $"the referenced table {ReferencedTable} does not exist", "Check references.table.");
+        c.RequireFree(this, $"foreign key {Name}", c.Catalog.ObjectNameHolder(new QualifiedName(Table.Schema, Name)));
         yield return new Step($"add foreign key {Name} on {Table} (not yet trusted)",
             [c.Dialect.AddForeignKey(Table, Name, Columns, ReferencedTable, ReferencedColumns)]);
     }

@@ -26,8 +26,15 @@ public sealed class AddUniqueConstraint : Operation
     public override IEnumerable<Step> Expand(OperationContext c)
     {
         if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name.");
+        // Uniqueness is built as a unique index: its name must be free among the table's indexes (and, as a
+        // constraint's name, among the schema's objects).
+        c.RequireFree(this, $"unique constraint {Name}", c.Catalog.IndexNameHolder(Table, Name)
+            ?? c.Catalog.Indexes(Table).Where(i => string.Equals(i.Name, Name, StringComparison.OrdinalIgnoreCase)).Select(i => $"index {i.Name} on {Table}").FirstOrDefault()
+            ?? c.Catalog.ObjectNameHolder(new QualifiedName(Table.Schema, Name)));
         yield return c.Dialect.CreateIndex($"create unique index {Name} on {Table}", new IndexSpec(Table, Name, Columns, [], Unique: true, Where: null), c.Catalog.Capabilities, c.AllowOffline);
     }
+
+    public override IEnumerable<Step> RollbackUnfinished(OperationContext c) => AbortIndexBuilds(c, Table, [Name]);
 
     public override IEnumerable<Step> Rollback(OperationContext c) => [new Step($"drop unique index {Name} on {Table}", [c.Dialect.DropIndex(Table, Name)])];
 }

@@ -55,7 +55,9 @@ public sealed class AlterColumn : Operation
             throw SqliteDialect.NotSupported($"{JsonPath}: a final NOT NULL on {Table}.{Column}", "Keep the column nullable on SQLite.");
 
         var shadow = c.ShadowName(Column);
+        if (c.Catalog.Column(Table, shadow) is not null) c.RequireFree(this, $"shadow column {shadow}", $"column {Table}.{shadow}");
         var indexes = c.Catalog.Indexes(Table).Where(i => i.Covers(Column)).ToList();
+        foreach (var index in indexes) c.RequireFree(this, $"interim index {InterimIndexName(c, index.Name)}", c.Catalog.IndexNameHolder(Table, InterimIndexName(c, index.Name)));
         c.SetFact(this, "type", Type ?? old.Type);
         c.SetFact(this, "nullable", (Nullable ?? old.Nullable) ? "true" : "false");
         if (c.Dialect.Provider == Provider.Sqlite && indexes.Any(i => i.UniqueConstraint))
@@ -78,6 +80,14 @@ public sealed class AlterColumn : Operation
         string Swap(string x) => c.Catalog.Names.Equals(x, Column) ? shadow : x;
         return new IndexSpec(Table, name, i.Columns.Select(Swap).ToList(), i.Include.Select(Swap).ToList(), i.Unique,
             i.Filter is null ? null : c.Dialect.RenameColumnIn(i.Filter, Column, shadow, c.Catalog.Names));
+    }
+
+    // up fills the shadow (new type) from every row; down writes the old column only when new code writes.
+    public override IEnumerable<ExpressionCheck> Expressions(OperationContext c)
+    {
+        var old = c.Catalog.Column(Table, Column);
+        yield return new ExpressionCheck(Table, "up", Up, Type ?? old?.Type, OverRows: true);
+        if (Down is not null) yield return new ExpressionCheck(Table, "down", Down, old?.Type, OverRows: false);
     }
 
     private string? ShadowType(OperationContext c) => c.Fact(this, "type") ?? Type;
@@ -125,6 +135,9 @@ public sealed class AlterColumn : Operation
             foreach (var step in FinalNotNull.Steps(c, Table, Column, c.Fact(this, "type")!, FinalNotNull.Load(c.Fact(this, "indexDefinitions"))))
                 yield return step;
     }
+
+    public override IEnumerable<Step> RollbackUnfinished(OperationContext c) =>
+        AbortIndexBuilds(c, Table, (c.Fact(this, "indexes") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries).Select(n => InterimIndexName(c, n)));
 
     public override IEnumerable<Step> Rollback(OperationContext c)
     {

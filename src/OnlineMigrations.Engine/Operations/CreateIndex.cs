@@ -31,8 +31,8 @@ public sealed class CreateIndex : Operation
     public override IEnumerable<Step> Expand(OperationContext c)
     {
         if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name.");
-        if (c.Catalog.Indexes(Table).Any(i => string.Equals(i.Name, Name, StringComparison.OrdinalIgnoreCase)))
-            throw c.Refuse(this, $"an index named {Name} already exists on {Table}", "Choose another name.");
+        c.RequireFree(this, $"index {Name}", c.Catalog.IndexNameHolder(Table, Name)
+            ?? c.Catalog.Indexes(Table).Where(i => string.Equals(i.Name, Name, StringComparison.OrdinalIgnoreCase)).Select(i => $"index {i.Name} on {Table}").FirstOrDefault());
         // A column must exist now, or be added by another operation of the same migration (addColumn, renameColumn's new name).
         var planned = c.Migration.Operations.Where(o => !ReferenceEquals(o, this)).SelectMany(o => o.Touches)
             .Where(t => t.Table.Equals(Table) && t.Column is not null).Select(t => t.Column!).ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -41,6 +41,8 @@ public sealed class CreateIndex : Operation
             throw c.Refuse(this, $"the column {Table}.{column} does not exist", "Check the column names in \"columns\" and \"include\".");
         yield return c.Dialect.CreateIndex($"create index {Name} on {Table}", new IndexSpec(Table, Name, Columns, Include, Unique, Where), c.Catalog.Capabilities, c.AllowOffline);
     }
+
+    public override IEnumerable<Step> RollbackUnfinished(OperationContext c) => AbortIndexBuilds(c, Table, [Name]);
 
     public override IEnumerable<Step> Rollback(OperationContext c) => [new Step($"drop index {Name} on {Table}", [c.Dialect.DropIndex(Table, Name)])];
 }

@@ -33,8 +33,11 @@ public sealed class CreateTable : Operation
 
     public override IEnumerable<Step> Expand(OperationContext c)
     {
-        if (c.Catalog.TableExists(Table))
+        // A view, synonym or other object may hold the name too; some engines count a view as a table.
+        var holder = c.Catalog.ObjectNameHolder(Table);
+        if (c.Catalog.TableExists(Table) && (holder is null || holder.Contains("table", StringComparison.OrdinalIgnoreCase)))
             throw c.Refuse(this, $"the table {Table} already exists", "Choose another name, or remove the createTable operation if the table is meant to be reused.");
+        c.RequireFree(this, $"table {Table}", holder);
         yield return new Step($"create table {Table}", [c.Dialect.CreateTable(Table, Columns, PrimaryKey)]);
     }
 

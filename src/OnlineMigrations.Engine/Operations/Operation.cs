@@ -21,6 +21,8 @@ public abstract class Operation
 
     public virtual IEnumerable<Step> Expand(OperationContext context) => [];
     public virtual IEnumerable<SyncRule> SyncRules(OperationContext context) => [];
+    /// <summary>The expressions its triggers and backfill evaluate, checked at expand before any trigger exists.</summary>
+    public virtual IEnumerable<ExpressionCheck> Expressions(OperationContext context) => [];
     public virtual IEnumerable<BackfillAssignment> Backfill(OperationContext context) => [];
     public virtual IEnumerable<RemainingCheck> Remaining(OperationContext context) => [];
     /// <summary>A free-standing migrate script run until it affects no rows (sql operations).</summary>
@@ -28,6 +30,16 @@ public abstract class Operation
     public virtual IEnumerable<Step> Contract(OperationContext context) => [];
     public virtual IEnumerable<DroppedObject> Drops => [];
     public virtual IEnumerable<Step> Rollback(OperationContext context) => [];
+    /// <summary>Cleans up what an expand step that never finished may have left (a paused resumable index
+    /// build); part of every undo, whether or not the operation's steps ran.</summary>
+    public virtual IEnumerable<Step> RollbackUnfinished(OperationContext context) => [];
+
+    /// <summary>A step that abandons the half-built resumable indexes named, where the server has resumable builds.</summary>
+    protected static IEnumerable<Step> AbortIndexBuilds(OperationContext c, QualifiedName table, IEnumerable<string> names)
+    {
+        var statements = names.Select(n => c.Dialect.AbortIndexBuild(table, n, c.Catalog.Capabilities)).OfType<string>().ToList();
+        if (statements.Count > 0) yield return new Step($"abandon half-built index builds on {table}", statements) { Transactional = false };
+    }
     /// <summary>Counts of rows whose data rollback would lose (new code wrote values that cannot be derived again).</summary>
     public virtual IEnumerable<RemainingCheck> RollbackLoss(OperationContext context) => [];
 
@@ -52,6 +64,14 @@ public sealed class OperationContext(IDialect dialect, MigrationDefinition migra
 
     /// <summary>The internal name of the shadow column an alterColumn keeps beside <paramref name="column"/>.</summary>
     public string ShadowName(string column) => Names.Internal(column, "om_" + Names.ShortHash(Migration.Id));
+
+    /// <summary>Refuses a new object's name that an existing object (<paramref name="holder"/>, null when free) already holds.</summary>
+    public void RequireFree(Operation op, string what, string? holder)
+    {
+        if (holder is not null)
+            throw Refuse(op, $"the name of the {what} is already taken by the existing {holder}",
+                "Choose another name. Expand never takes over an object it did not create, and undo and contract never drop one.");
+    }
 
     /// <summary>An error a user can fix, naming the operation.</summary>
     public MigrationException Refuse(Operation op, string problem, string fix) =>

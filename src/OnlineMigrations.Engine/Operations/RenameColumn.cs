@@ -58,6 +58,8 @@ public sealed class RenameColumn : Operation
             throw SqliteDialect.NotSupported($"{JsonPath}: renaming the NOT NULL column {Table}.{From} (without a default)",
                 "SQLite cannot make the old column nullable, so new code inserting only the new column would fail. Give the column a default, make it nullable first, or use SQL Server.");
 
+        foreach (var index in indexes) c.RequireFree(this, $"interim index {InterimIndexName(c, index.Name)}", c.Catalog.IndexNameHolder(Table, InterimIndexName(c, index.Name)));
+        if (!from.Nullable && from.Default is null) c.RequireFree(this, $"temporary default {TemporaryDefault(c)}", c.Catalog.ObjectNameHolder(new QualifiedName(Table.Schema, TemporaryDefault(c))));
         c.SetFact(this, "fromNotNull", from.Nullable ? "false" : "true");
         c.SetFact(this, "fromType", from.Type);
         if (c.Dialect.Provider == Provider.Sqlite && indexes.Any(i => i.UniqueConstraint))
@@ -156,6 +158,8 @@ public sealed class RenameColumn : Operation
         }
         if (statements.Count > 0) yield return new Step($"drop column {Table}.{From} and move its indexes to {To}", statements) { EndsSync = Table };
     }
+
+    public override IEnumerable<Step> RollbackUnfinished(OperationContext c) => AbortIndexBuilds(c, Table, OriginalIndexes(c).Select(n => InterimIndexName(c, n)));
 
     public override IEnumerable<Step> Rollback(OperationContext c)
     {

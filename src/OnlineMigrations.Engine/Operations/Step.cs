@@ -67,7 +67,16 @@ public sealed record RemainingCheck(string Description)
     public string? CountQuery { get; init; }
     /// <summary>Why this cannot be verified, when it cannot (a sql migrate without a verify query).</summary>
     public string? NotVerifiable { get; init; }
+    /// <summary>A predicate that cannot fail on any row, counted instead of <see cref="Predicate"/> when that one
+    /// fails inside the engine (an <c>up</c> that fails for a row): it counts more rows, never fewer.</summary>
+    public string? Fallback { get; init; }
 }
+
+/// <summary>An expression of an operation (<c>up</c>, <c>down</c>) that expand compiles against its table, and,
+/// with <paramref name="OverRows"/>, evaluates over the existing rows, before any trigger uses it.</summary>
+/// <param name="Field">the expression's field in the file, for the JSON path: <c>up</c></param>
+/// <param name="Type">the type of the column it is assigned to (the assignment converts), or null</param>
+public sealed record ExpressionCheck(QualifiedName Table, string Field, string Expression, string? Type, bool OverRows);
 
 /// <summary>Something contract removes, for the NoDependents gate.</summary>
 public sealed record DroppedObject(QualifiedName Table, string? Column, string? Index = null)

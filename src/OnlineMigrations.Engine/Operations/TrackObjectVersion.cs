@@ -36,10 +36,14 @@ public sealed class TrackObjectVersion : Operation
         yield return new Step($"add object-version column {Table}.{Column}",
             [c.Dialect.AddColumn(Table, new ColumnDefinition(Column, c.Dialect.ObjectVersionType))]);
         if (c.Catalog.Capabilities.OnlineIndex)
+            c.RequireFree(this, $"index {IndexName}", c.Catalog.IndexNameHolder(Table, IndexName));
+        if (c.Catalog.Capabilities.OnlineIndex)
             yield return c.Dialect.CreateIndex($"create index {IndexName} on {Table}.{Column}", new IndexSpec(Table, IndexName, [Column], [], false, null), c.Catalog.Capabilities, false);
         else
             c.Warnings.Add($"{Table}.{Column} gets no index: this server cannot build one online, so the ObjectVersion gate scans {Table} in batches.");
     }
+
+    public override IEnumerable<Step> RollbackUnfinished(OperationContext c) => AbortIndexBuilds(c, Table, [IndexName]);
 
     public override IEnumerable<Step> Rollback(OperationContext c)
     {

@@ -59,6 +59,22 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
             target.Session.InTransaction(() => { target.Store.SetPhase(id, Phase.Expanded, Phase.Migrating); target.Store.Stamp(id, "MigrateStartedAt"); });
             progress.Phase = Phase.Migrating;
         }
+        try
+        {
+            return Walk(stored, definition, context, progress, started, clock, rowsBefore);
+        }
+        catch (Exception e)
+        {
+            // Every way a run can end early is journaled; a failure also sets LastError.
+            target.RecordFailure(id, progress.Phase, "backfill", started, e);
+            throw;
+        }
+    }
+
+    private MigrationProgress Walk(StoredMigration stored, MigrationDefinition definition, OperationContext context, MigrationProgress progress,
+        DateTime started, Stopwatch clock, long rowsBefore)
+    {
+        var id = stored.Id;
         var work = Plan(definition, context);
         var checkpoints = StartOrResumePass(id, work);
         // A pass this run walks from its start: if it migrates nothing while rows remain, the next one will not either.
@@ -92,7 +108,8 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
             progress.NoProgress = $"a whole pass over every table migrated no row, but {progress.RowsRemaining} row(s) still count as not migrated, so running it again is not expected to change that (unless old code wrote them during this very pass)";
         }
         progress.Duration = clock.Elapsed;
-        target.Journal(id, progress.Phase, "backfill", null, started, progress.Complete ? Outcomes.Completed : Outcomes.Succeeded,
+        if (stored.LastError is not null && progress.NoProgress is null) target.Store.ClearLastError(id);
+        target.Journal(id, progress.Phase, "backfill", null, started, progress.Complete ? Outcomes.Completed : _stopOutcome ?? Outcomes.Succeeded,
             reason: $"{progress.RowsMigrated} rows in {progress.Batches} batches; {progress.RowsRemaining} remaining{(progress.StoppedBecause is null ? "" : "; stopped: " + progress.StoppedBecause)}{(progress.NoProgress is null ? "" : "; no progress: " + progress.NoProgress)}");
         return progress;
     }
@@ -288,14 +305,23 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         }
     }
 
+    // The journal outcome of a run that stopped at a limit or at Ctrl+C.
+    private string? _stopOutcome;
+
     private string? StopReason(MigrationProgress progress, Stopwatch clock, long rowsBefore)
     {
-        if (target.Reporter.Stopping) return "stopped by the user (Ctrl+C); the checkpoint is saved";
-        if (options.MaxRows is { } maxRows && rowsBefore + progress.RowsMigrated >= maxRows) return $"-MaxRows {maxRows} reached";
+        if (target.Reporter.Stopping) return Stop(Outcomes.Stopped, "stopped by the user (Ctrl+C); the checkpoint is saved");
+        if (options.MaxRows is { } maxRows && rowsBefore + progress.RowsMigrated >= maxRows) return Stop(Outcomes.RowLimited, $"-MaxRows {maxRows} reached");
         // The time limit ends a run only once it has done a batch: a run that stops before its first
         // batch makes no progress, and a pipeline looping while ExitCode is 1 would never finish.
-        if (options.MaxDuration is { } maxDuration && clock.Elapsed >= maxDuration && (progress.Batches > 0 || rowsBefore > 0)) return $"-MaxDuration {maxDuration} reached";
+        if (options.MaxDuration is { } maxDuration && clock.Elapsed >= maxDuration && (progress.Batches > 0 || rowsBefore > 0)) return Stop(Outcomes.TimeBoxed, $"-MaxDuration {maxDuration} reached");
         return null;
+    }
+
+    private string Stop(string outcome, string reason)
+    {
+        _stopOutcome = outcome;
+        return reason;
     }
 
     private void Report(string id, string table, MigrationProgress progress, Stopwatch clock, long walked, long estimate)

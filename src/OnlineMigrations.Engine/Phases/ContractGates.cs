@@ -23,9 +23,10 @@ public sealed class ContractGates(TargetDatabase target)
 
         var definition = m.Parsed;
         var context = target.Contexts(false).For(definition, m.Plans.Facts);
+        var unmeasured = new List<string>();
         if (expanded)
         {
-            checks.AddRange(DataGates(definition, context, all));
+            checks.AddRange(Measured(() => DataGates(definition, context, all).ToList(), unmeasured, Gates.DataMigrated, Gates.ObjectVersion));
         }
         else
         {
@@ -36,17 +37,33 @@ public sealed class ContractGates(TargetDatabase target)
         checks.Add(new GateCheck(Gates.ContractRequested, m.ContractRequested,
             m.ContractRequested ? $"requested at {m.ContractRequestedAt:u} by {m.ContractRequestedBy}" : $"not requested yet; run Request-Contract -Id {m.Id} so applications can switch off the old shape"));
         checks.Add(Fleet(m));
-        checks.Add(expanded ? Dependents(m, definition, context, all) : new GateCheck(Gates.NoDependents, false, "not measured before expand is complete"));
+        checks.AddRange(expanded ? Measured(() => [Dependents(m, definition, context, all)], unmeasured, Gates.NoDependents)
+            : [new GateCheck(Gates.NoDependents, false, "not measured before expand is complete")]);
         var earlier = all.Where(x => MigrationDefinition.CompareIds(x.Id, m.Id) < 0 && x.Phase is not (Phase.Completed or Phase.RolledBack)).Select(x => $"{x.Id} ({x.Phase})").ToList();
         checks.Add(new GateCheck(Gates.EarlierMigrationsContracted, earlier.Count == 0,
             earlier.Count == 0 ? "every earlier migration is contracted or rolled back" : $"contract these first: {string.Join(", ", earlier)}"));
 
         var failed = checks.Where(c => !c.Passed).Select(c => c.Name).ToHashSet();
         var exit = failed.Count == 0 ? ContractReadiness.ExitReady
+            : unmeasured.Count > 0 ? ContractReadiness.ExitError
             : failed.Contains(Gates.ExpandComplete) ? ContractReadiness.ExitExpandPending
             : failed.Contains(Gates.DataMigrated) || failed.Contains(Gates.ObjectVersion) ? ContractReadiness.ExitDataPending
             : ContractReadiness.ExitWaiting;
         return new ContractReadiness { Id = m.Id, Phase = m.Phase, Ready = failed.Count == 0, Checks = checks, ExitCode = exit };
+    }
+
+    /// <summary>Runs a gate's queries; when one fails inside the engine (an "up" that fails for a row, a missing
+    /// object), the gates it measures fail with the engine's message instead of the command failing.</summary>
+    private static List<GateCheck> Measured(Func<List<GateCheck>> measure, List<string> unmeasured, params string[] gates)
+    {
+        try { return measure(); }
+        catch (System.Data.Common.DbException e)
+        {
+            unmeasured.AddRange(gates);
+            return gates.Select(g => new GateCheck(g, false,
+                $"could not be measured: its query failed inside the database engine: {StepRunner.Short(e)}. " +
+                "An expression of the migration (\"up\", a \"verify\" query) may fail for some row, or an object it reads is missing; correct it, then test again")).ToList();
+        }
     }
 
     private IEnumerable<GateCheck> DataGates(MigrationDefinition definition, OperationContext context, List<StoredMigration> all)
@@ -99,19 +116,57 @@ public sealed class ContractGates(TargetDatabase target)
     internal static string Format(TimeSpan t) =>
         t.TotalDays >= 1 ? $"{(int)t.TotalDays}d {t.Hours}h {t.Minutes}m" : t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes}m" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m {t.Seconds}s" : $"{Math.Ceiling(t.TotalSeconds)}s";
 
+    /// <summary>
+    /// Fails closed. Counted per application: its live instances must all have acknowledged; an
+    /// application with no live instance blocks while any of its silent instances went without
+    /// acknowledging (it may come back running old code) until an operator retires it. A gone instance
+    /// of an application whose live instances all acknowledged is not counted. A fleet that never
+    /// reported blocks unless the operator declared, journaled, that no application reads the database.
+    /// </summary>
     private GateCheck Fleet(StoredMigration m)
     {
         var clients = target.Store.Clients();
-        var live = clients.Where(c => c.Alive).ToList();
-        var stragglers = live.Where(c => !c.HasAcknowledged(m.Id)).ToList();
-        var gone = clients.Where(c => !c.Alive).Select(c => $"{c.Application}/{c.InstanceId} (gone: last seen {c.LastSeen:u}, time-to-live {Format(c.TimeToLive)})").ToList();
-        var goneText = gone.Count == 0 ? "" : $"; not counted: {string.Join(", ", gone)}";
-        if (stragglers.Count > 0)
+        if (clients.Count == 0)
+        {
+            if (target.Store.Declaration() is { } declared)
+                return new GateCheck(Gates.FleetAcknowledged, true,
+                    $"no application instance reports; {declared.DeclaredBy ?? "an operator"} declared at {declared.DeclaredAt:u} that no application reads this database: {declared.Reason}");
+            // Retiring the last instance does not make an empty fleet safe: nobody has acknowledged.
+            var none = target.Store.Retirements() > 0
+                ? "no application instance reports to this database now (every one that reported was retired), so nobody has acknowledged the contract. "
+                : "no application instance has ever sent a heartbeat to this database, so nobody has acknowledged the contract. ";
+            return new GateCheck(Gates.FleetAcknowledged, false, none +
+                "Make each application send heartbeats (README, \"The client protocol\"; Send-MigrationHeartbeat from PowerShell), " +
+                "or, if no application reads this database, declare it: Register-MigrationClient -None -Reason \"why\" (journaled)");
+        }
+        var blocking = new List<string>();
+        var counted = new List<string>();
+        foreach (var app in clients.GroupBy(c => c.Application, StringComparer.OrdinalIgnoreCase).OrderBy(g => g.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            var live = app.Where(c => c.Alive).ToList();
+            var gone = app.Where(c => !c.Alive).ToList();
+            var liveStragglers = live.Where(c => !c.HasAcknowledged(m.Id)).ToList();
+            var goneStragglers = gone.Where(c => !c.HasAcknowledged(m.Id)).ToList();
+            if (liveStragglers.Count > 0)
+                blocking.Add($"{liveStragglers.Count} live instance(s) of {app.Key} have not acknowledged {m.Id}: " +
+                             string.Join(", ", liveStragglers.Select(c => $"{c.Application}/{c.InstanceId} on {c.HostName ?? "?"} (writes {c.ObjectVersion ?? "no version"}, last seen {c.LastSeen:u})")));
+            else if (live.Count > 0)
+                counted.Add($"{app.Key}: all {live.Count} live instance(s) acknowledged{(gone.Count == 0 ? "" : $"; {gone.Count} gone instance(s) not counted ({Names(gone)}), as the application's live instances acknowledged")}");
+            else if (goneStragglers.Count > 0)
+                blocking.Add($"every instance of {app.Key} went silent and {goneStragglers.Count} never acknowledged {m.Id} ({Names(goneStragglers)}); " +
+                             $"it may come back running old code. Start it with code that acknowledges, or retire it: Remove-MigrationClient -Application '{app.Key}'");
+            else
+                counted.Add($"{app.Key}: no live instance; its {gone.Count} gone instance(s) all acknowledged");
+        }
+        var countedText = counted.Count == 0 ? "" : $"; counted: {string.Join("; ", counted)}";
+        if (blocking.Count > 0)
             return new GateCheck(Gates.FleetAcknowledged, false,
-                $"{stragglers.Count} live instance(s) have not acknowledged {m.Id}: {string.Join(", ", stragglers.Select(c => $"{c.Application}/{c.InstanceId} on {c.HostName ?? "?"} (writes {c.ObjectVersion ?? "no version"}, last seen {c.LastSeen:u})"))}{goneText}. Deploy code that no longer needs the old shape, or retire a dead instance with Remove-MigrationClient");
-        return new GateCheck(Gates.FleetAcknowledged, true,
-            live.Count == 0 ? $"no live application instance has reported a heartbeat{goneText}" : $"all {live.Count} live instance(s) acknowledged {m.Id}{goneText}");
+                $"{string.Join("; ", blocking)}{countedText}. Deploy code that no longer needs the old shape, or retire an instance or application that is gone for good with Remove-MigrationClient");
+        return new GateCheck(Gates.FleetAcknowledged, true, $"every application acknowledged {m.Id}{countedText}");
     }
+
+    private static string Names(IEnumerable<MigrationClient> clients) =>
+        string.Join(", ", clients.Select(c => $"{c.Application}/{c.InstanceId}, last seen {c.LastSeen:u}, time-to-live {Format(c.TimeToLive)}"));
 
     private GateCheck Dependents(StoredMigration m, MigrationDefinition definition, OperationContext context, List<StoredMigration> all)
     {

@@ -28,7 +28,9 @@ public sealed class ExpandRollback(TargetDatabase target)
         if (m.Phase == Phase.RollingBack && m.Plans.Steps.TryGetValue(nameof(Phase.RollingBack), out var saved))
             return new Plan(m, saved.Select(s => s.ToStep()).ToList(), true);
         var context = target.Contexts(true).For(m.Parsed, m.Plans.Facts);
-        return new Plan(m, Planner.Rollback(context), false);
+        // Whatever state expand left (finished, or stopped at a failed step): only what its steps created is removed.
+        var done = target.Store.StepsDone(m.Id, Phase.Expanding);
+        return new Plan(m, Planner.Rollback(context, step => target.Store.IsStepDone(done, step)), false);
     }
 
     /// <summary>Rows whose data the rollback would lose, described; empty when nothing would be lost.</summary>
@@ -40,8 +42,31 @@ public sealed class ExpandRollback(TargetDatabase target)
         foreach (var check in m.Parsed.Operations.SelectMany(o => o.RollbackLoss(context)))
         {
             if (check.Table is null || !target.Catalog.TableExists(check.Table)) continue;
-            var n = counter.Count(check.Table, check.Predicate!);
-            if (n > 0) losses.Add($"{n:N0} {check.Description}");
+            try
+            {
+                var n = counter.Count(check.Table, check.Predicate!);
+                if (n > 0) losses.Add($"{n:N0} {check.Description}");
+            }
+            catch (System.Data.Common.DbException e)
+            {
+                // The comparison with "up" failed inside the engine (up fails for a row): count every value
+                // that is not the default instead, and say so; never fail with the engine's exception.
+                var why = StepRunner.Short(e);
+                if (check.Fallback is null)
+                {
+                    losses.Add($"an unknown number of {check.Description} (they could not be counted: {why})");
+                    continue;
+                }
+                try
+                {
+                    var n = counter.Count(check.Table, check.Fallback);
+                    if (n > 0) losses.Add($"up to {n:N0} {check.Description} (\"up\" could not be compared with them: {why})");
+                }
+                catch (System.Data.Common.DbException e2)
+                {
+                    losses.Add($"an unknown number of {check.Description} (they could not be counted: {StepRunner.Short(e2)})");
+                }
+            }
         }
         return losses;
     }

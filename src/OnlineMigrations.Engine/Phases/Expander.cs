@@ -10,6 +10,9 @@ public sealed record ExpandPlan(MigrationDefinition Migration, IReadOnlyList<Ste
     /// <summary>What planning found in the catalog, saved for contract and rollback.</summary>
     public Dictionary<string, string>? Facts { get; init; }
 
+    /// <summary>Existing rows for which an <c>up</c> fails; expand is refused while any is found, unless the operator opts in.</summary>
+    public IReadOnlyList<ExpressionFailure> ExpressionFailures { get; init; } = [];
+
     public string Script(Dialects.IDialect dialect) => Planner.Script(Migration, "expand", Steps, dialect) +
         (Problem is null ? "" : $"\n-- cannot be previewed yet: {Problem}\n");
 }
@@ -76,7 +79,13 @@ public sealed class Expander(TargetDatabase target)
             // Errors raised below the operation (the dialect's "not supported on SQLite") still name the migration as their target.
             throw new MigrationException(new ErrorId(e.ErrorId, e.Kind), $"Migration '{migration.Id}': {e.Message}", e.RecommendedAction, e) { MigrationId = migration.Id };
         }
-        return new ExpandPlan(migration, steps, context.Warnings, Resuming: false) { Facts = context.Facts };
+        List<ExpressionFailure> failures;
+        try { failures = new ExpressionProbe(target).Check(context); }
+        catch (MigrationException e) when (e.MigrationId is null)
+        {
+            throw new MigrationException(new ErrorId(e.ErrorId, e.Kind), $"Migration '{migration.Id}': {e.Message}", e.RecommendedAction, e) { MigrationId = migration.Id };
+        }
+        return new ExpandPlan(migration, steps, context.Warnings, Resuming: false) { Facts = context.Facts, ExpressionFailures = failures };
     }
 
     /// <summary>Refuses a migration that touches what another open migration changes in a conflicting way.</summary>
@@ -103,10 +112,24 @@ public sealed class Expander(TargetDatabase target)
     }
 
     /// <summary>Expands one migration: saves its plan, runs its steps, and marks it Expanded.</summary>
-    public MigrationState Run(ExpandPlan plan, StoredMigration? stored, bool allowOffline)
+    public MigrationState Run(ExpandPlan plan, StoredMigration? stored, bool allowOffline, bool allowExpressionErrors = false)
     {
         var id = plan.Migration.Id;
         var started = DateTime.UtcNow;
+        if (plan.ExpressionFailures.Count > 0)
+        {
+            var list = string.Join("\n", plan.ExpressionFailures.Select(f => $"  {f}"));
+            if (!allowExpressionErrors)
+            {
+                target.Journal(id, null, "check expressions", null, started, Outcomes.Refused, list);
+                throw new MigrationException(ErrorIds.InvalidExpression,
+                    $"Migration '{id}': an expression fails for existing rows, so the backfill would fail on them, and a trigger using it would fail the application's own writes of such values:\n{list}",
+                    "Write the expression so that it cannot fail (TRY_CAST, TRY_CONVERT, ISJSON on SQL Server; json_valid on SQLite), or correct those rows, then run Invoke-Expand again. " +
+                    "To expand anyway, pass -AllowExpressionErrors. Nothing was changed.") { MigrationId = id };
+            }
+            target.Journal(id, null, "check expressions", null, started, Outcomes.Overridden, list, "-AllowExpressionErrors");
+            target.Reporter.Warning($"{id}: expanding although an expression fails for existing rows (-AllowExpressionErrors); the backfill will fail on them until they are corrected:\n{list}");
+        }
         foreach (var w in plan.Warnings) target.Reporter.Warning($"{id}: {w}");
         if (!plan.Resuming)
         {
@@ -122,12 +145,20 @@ public sealed class Expander(TargetDatabase target)
         }
         else target.Reporter.Verbose($"{id}: resuming an interrupted expand.");
 
-        new StepRunner(target).Run(id, Phase.Expanding, plan.Steps, allowOffline, $"Expanding {id}");
-        target.Session.InTransaction(() =>
+        try
         {
-            target.Store.SetPhase(id, Phase.Expanding, Phase.Expanded);
-            target.Store.Stamp(id, "ExpandedAt");
-        });
+            new StepRunner(target).Run(id, Phase.Expanding, plan.Steps, allowOffline, $"Expanding {id}");
+            target.Session.InTransaction(() =>
+            {
+                target.Store.SetPhase(id, Phase.Expanding, Phase.Expanded);
+                target.Store.Stamp(id, "ExpandedAt");
+            });
+        }
+        catch (Exception e) when (!StepRunner.Recorded(e))
+        {
+            target.RecordFailure(id, Phase.Expanding, null, started, e);
+            throw;
+        }
         target.Journal(id, Phase.Expanded, null, null, started, Outcomes.Completed);
         return target.Store.Migration(id)!.ToState();
     }

@@ -21,7 +21,13 @@ public static class Planner
                 c.Warnings.Add(reason);
             }
         }
-        foreach (var op in c.Migration.Operations) steps.AddRange(op.Expand(c));
+        // Each step's owner (an operation, or the sync trigger of a table) is saved, so that undo removes only
+        // what a step of this expand actually created.
+        var owners = new List<string>();
+        foreach (var op in c.Migration.Operations)
+        {
+            foreach (var step in op.Expand(c)) { steps.Add(step); owners.Add(op.JsonPath); }
+        }
         foreach (var group in SyncRules(c))
         {
             var keys = c.Catalog.KeyColumns(group.Key);
@@ -31,13 +37,34 @@ public static class Planner
                         ? $"Migration '{c.Migration.Id}': {group.Key} has no key the migration can use: {why}; its rows cannot be kept in step or migrated in batches."
                         : $"Migration '{c.Migration.Id}': {group.Key} has no primary key or unique clustered index, so its rows cannot be kept in step or migrated in batches.",
                     $"Add a primary key whose columns are NOT NULL to {group.Key} (in an earlier migration), then run the command again.") { MigrationId = c.Migration.Id };
+            var name = Names.SyncTrigger(group.Key, c.Migration.Id);
+            foreach (var obj in c.Dialect.SyncTriggerObjects(name))
+                if (c.Catalog.ObjectNameHolder(new QualifiedName(group.Key.Schema, obj)) is { } holder)
+                    throw new MigrationException(ErrorIds.OperationRefused,
+                        $"Migration '{c.Migration.Id}': the sync trigger's name {obj} is already taken by the existing {holder}.",
+                        "Drop or rename that object if it is a leftover you own; expand never takes over an object it did not create.") { MigrationId = c.Migration.Id };
             var userTriggers = c.Catalog.Triggers(group.Key);
             if (userTriggers.Count == 0)
                 c.Warnings.Add($"{group.Key} gets its first trigger. Applications that write it with OUTPUT but without INTO (EF Core 7 and later does) must declare the trigger (EF Core: HasTrigger), and bulk loads must fire triggers (SqlBulkCopyOptions.FireTriggers, BULK INSERT ... FIRE_TRIGGERS) or old and new columns drift apart. See the README, \"What applications must do\".");
-            var name = Names.SyncTrigger(group.Key, c.Migration.Id);
             steps.Add(new Step($"create sync trigger {name} on {group.Key}", c.Dialect.CreateSyncTrigger(group.Key, name, [.. group], keys)));
+            owners.Add(TriggerOwner(group.Key));
         }
-        return Number(steps);
+        var numbered = Number(steps);
+        foreach (var g in numbered.Select((s, i) => (Owner: owners[i], s.Name)).GroupBy(x => x.Owner))
+            c.Facts[$"{g.Key}:{ExpandStepsFact}"] = string.Join("\u001f", g.Select(x => x.Name));
+        c.Facts[ExpandStepsFact] = "recorded";
+        return numbered;
+    }
+
+    private const string ExpandStepsFact = "expandSteps";
+    private static string TriggerOwner(QualifiedName table) => $"sync trigger of {table}";
+
+    /// <summary>Whether any expand step of <paramref name="owner"/> ran; true for plans saved before owners were recorded.</summary>
+    private static bool Created(OperationContext c, string owner, Func<string, bool>? expandStepDone)
+    {
+        if (expandStepDone is null || !c.Facts.ContainsKey(ExpandStepsFact)) return true;
+        if (!c.Facts.TryGetValue($"{owner}:{ExpandStepsFact}", out var names)) return true; // no expand step: rollback has its own checks
+        return names.Split('\u001f', StringSplitOptions.RemoveEmptyEntries).Any(expandStepDone);
     }
 
     public static IReadOnlyList<Step> Contract(OperationContext c)
@@ -61,10 +88,16 @@ public static class Planner
         return Number(steps);
     }
 
-    public static IReadOnlyList<Step> Rollback(OperationContext c)
+    /// <summary>The undo of an expand, complete or not: only what a step of the expand created is removed
+    /// (<paramref name="expandStepDone"/> tells which steps ran), so an object the user owns is never dropped.</summary>
+    public static IReadOnlyList<Step> Rollback(OperationContext c, Func<string, bool>? expandStepDone = null)
     {
-        var steps = DropTriggers(c);
-        foreach (var op in c.Migration.Operations.Reverse()) steps.AddRange(op.Rollback(c));
+        var steps = DropTriggers(c, table => Created(c, TriggerOwner(table), expandStepDone));
+        foreach (var op in c.Migration.Operations.Reverse())
+        {
+            steps.AddRange(op.RollbackUnfinished(c));
+            if (Created(c, op.JsonPath, expandStepDone)) steps.AddRange(op.Rollback(c));
+        }
         return Number(steps);
     }
 
@@ -76,8 +109,8 @@ public static class Planner
         // One trigger per table as the database names it: dbo.INSTANCES and dbo.Instances share it.
         c.Migration.Operations.SelectMany(o => o.SyncRules(c)).GroupBy(r => r.Table, c.Catalog.Tables);
 
-    private static List<Step> DropTriggers(OperationContext c) =>
-        SyncRules(c).Select(g => new Step($"drop sync trigger {Names.SyncTrigger(g.Key, c.Migration.Id)} on {g.Key}",
+    private static List<Step> DropTriggers(OperationContext c, Func<QualifiedName, bool>? include = null) =>
+        SyncRules(c).Where(g => include?.Invoke(g.Key) ?? true).Select(g => new Step($"drop sync trigger {Names.SyncTrigger(g.Key, c.Migration.Id)} on {g.Key}",
             c.Dialect.DropSyncTrigger(g.Key, Names.SyncTrigger(g.Key, c.Migration.Id), [.. g]))).ToList();
 
     private static List<Step> Number(List<Step> steps) =>

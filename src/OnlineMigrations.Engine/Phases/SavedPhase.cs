@@ -26,13 +26,22 @@ internal static class SavedPhase
             });
             target.Journal(m.Id, running, null, null, started, Outcomes.Started);
         }
-        var notes = new StepRunner(target).Run(m.Id, running, steps, allowOffline, activity);
-        target.Session.InTransaction(() =>
+        List<string> notes;
+        try
         {
-            target.Store.SetPhase(m.Id, running, done);
-            target.Store.Stamp(m.Id, doneColumn);
-            target.Store.ClearBackfills(m.Id);
-        });
+            notes = new StepRunner(target).Run(m.Id, running, steps, allowOffline, activity);
+            target.Session.InTransaction(() =>
+            {
+                target.Store.SetPhase(m.Id, running, done);
+                target.Store.Stamp(m.Id, doneColumn);
+                target.Store.ClearBackfills(m.Id);
+            });
+        }
+        catch (Exception e) when (!StepRunner.Recorded(e))
+        {
+            target.RecordFailure(m.Id, running, null, started, e);
+            throw;
+        }
         target.Journal(m.Id, done, null, null, started, Outcomes.Completed, notes.Count == 0 ? null : string.Join("\n", notes));
         return notes;
     }

@@ -87,6 +87,12 @@ public sealed class StepRunner(TargetDatabase target)
             catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
             {
                 session.Rollback();
+                // A lost connection is reopened so that the failure still reaches the journal and LastError.
+                if (session.Connection.State != System.Data.ConnectionState.Open)
+                {
+                    try { session.Reconnect(); }
+                    catch (System.Data.Common.DbException) { /* the journal write reports it */ }
+                }
                 target.Journal(migrationId, phase, step.Name, text, started, Outcomes.Failed, e.Message);
                 var retried = attempt > 0 ? $" after {attempt} retries" : "";
                 var message = $"Migration '{migrationId}', {phase}, step \"{step.Name}\" failed{retried}: {Short(e)}";
@@ -94,7 +100,7 @@ public sealed class StepRunner(TargetDatabase target)
                 throw new MigrationException(ErrorIds.StepFailed, message,
                     target.Dialect.IsRetryable(e)
                         ? "The table was busy (lock timeout or deadlock). The step was rolled back; run the command again when the load is lower, or raise -LockTimeout or -MaxRetries."
-                        : "The step was rolled back. Fix the cause, then run the same command again: it resumes from this step.", e) { MigrationId = migrationId };
+                        : "The step was rolled back. Fix the cause, then run the same command again: it resumes from this step.", e) { MigrationId = migrationId, Recorded = true };
             }
         }
     }
@@ -122,6 +128,9 @@ public sealed class StepRunner(TargetDatabase target)
         var baseMs = Math.Min(10_000, 200 * Math.Pow(2, attempt));
         return TimeSpan.FromMilliseconds(baseMs * (1 + Random.Shared.NextDouble() * 0.5));
     }
+
+    /// <summary>A step failure this runner already journaled (with LastError set): the phase need not record it again.</summary>
+    internal static bool Recorded(Exception e) => e is MigrationException { Recorded: true };
 
     internal static string Short(Exception e) => e.Message.Split('\n')[0].Trim();
 }

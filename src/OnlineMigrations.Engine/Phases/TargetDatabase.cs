@@ -76,8 +76,29 @@ public sealed class TargetDatabase : IDisposable
         }
         catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
         {
-            Reporter.Warning($"Could not write to the journal: {e.Message}");
+            if (!Reporter.Stopping) Reporter.Warning($"Could not write to the journal: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// Records why a phase of a migration ended early: a journal line with its outcome (Stopped when the
+    /// user interrupted it, else Failed) and, when it failed, the migration's LastError. A lost
+    /// connection is reopened first, so the record is written wherever the database can be reached again.
+    /// </summary>
+    public void RecordFailure(string id, Phase phase, string? step, DateTime started, Exception e)
+    {
+        var stopped = e is OperationCanceledException || Reporter.Stopping;
+        try
+        {
+            if (Session.Connection.State != System.Data.ConnectionState.Open) Session.Reconnect();
+            else Session.Rollback();
+        }
+        catch (Exception x) when (x is System.Data.Common.DbException or InvalidOperationException) { /* the journal write below reports it */ }
+        var message = e is MigrationException ? e.Message : $"Migration '{id}', {phase}{(step is null ? "" : $", {step}")}: {StepRunner.Short(e)}";
+        Journal(id, phase, step, null, started, stopped ? Outcomes.Stopped : Outcomes.Failed, message);
+        if (stopped) return;
+        try { Store.SetLastError(id, message); }
+        catch (Exception x) when (x is System.Data.Common.DbException or InvalidOperationException) { /* the error reaches the user anyway */ }
     }
 
     public void Dispose()

@@ -34,6 +34,8 @@ public sealed class StateStore(Session session)
             session.InTransaction(() =>
             {
                 foreach (var statement in Sql.Upgrades[v]) session.Execute(statement);
+                // Version 2 lists what applications stamp; a store that already has migrations fills it from their definitions.
+                if (target == 2) RefreshStamps();
                 session.Execute(Sql.WriteVersion, new { version = target.ToString(System.Globalization.CultureInfo.InvariantCulture) });
             });
         }
@@ -86,12 +88,61 @@ public sealed class StateStore(Session session)
         };
     }
 
-    public void Insert(MigrationDefinition definition, Phase phase, SavedPlans plans) =>
+    public void Insert(MigrationDefinition definition, Phase phase, SavedPlans plans)
+    {
         session.Execute(Sql.InsertMigration, new
         {
             id = definition.Id, description = definition.Description, objectVersion = definition.ObjectVersion, definition = definition.Source,
             checksum = definition.Checksum, phase = phase.ToString(), facts = plans.ToJson(), now = Now,
         });
+        RefreshStamps();
+    }
+
+    /// <summary>Records a migration that is already in the database (a baseline) as Completed, with its checksum.</summary>
+    public void InsertRegistered(MigrationDefinition definition) =>
+        session.Execute(Sql.InsertRegistered, new
+        {
+            id = definition.Id, description = definition.Description, objectVersion = definition.ObjectVersion, definition = definition.Source,
+            checksum = definition.Checksum, now = Now,
+        });
+
+    /// <summary>Replaces the applied definition (Repair-Migration): later phases run from this one.</summary>
+    public void UpdateDefinition(MigrationDefinition definition)
+    {
+        session.Execute(Sql.UpdateDefinition, new
+        {
+            id = definition.Id, definition = definition.Source, checksum = definition.Checksum,
+            description = definition.Description, objectVersion = definition.ObjectVersion,
+        });
+        RefreshStamps();
+    }
+
+    public void ClearLastError(string id) => session.Execute(Sql.ClearLastError, new { id });
+
+    /// <summary>
+    /// Rewrites the VersionStamp rows behind the ObjectVersions view: for each migration with an object
+    /// version, the tracked tables it touches (those its migrate phase stamps).
+    /// </summary>
+    public void RefreshStamps()
+    {
+        var all = Migrations();
+        var tracked = Phases.ObjectVersions.Tracked(all.Where(Parses), session.Dialect.Catalog(session).Tables);
+        session.Execute(Sql.DeleteStamps);
+        foreach (var m in all.Where(Parses))
+            foreach (var (table, column) in Phases.ObjectVersions.TouchedBy(m.Parsed, tracked))
+                session.Execute(Sql.InsertStamp, new { id = m.Id, schema = Sql.StampSchema(table), table = table.Name, column });
+    }
+
+    private static bool Parses(StoredMigration m)
+    {
+        try { _ = m.Parsed; return true; }
+        catch (MigrationException) { return false; }
+    }
+
+    /// <summary>The rows of the ObjectVersions view: which table to stamp, in which column, with which version.</summary>
+    public List<VersionStampRow> ObjectVersionRows() =>
+        !Exists() || Version() < 2 ? [] : session.Query(Sql.SelectObjectVersions, null, r => new VersionStampRow(
+            r.IsDBNull(0) ? null : r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4), r.GetString(5)));
 
     /// <summary>Moves the migration from <paramref name="from"/> to <paramref name="to"/>; throws WrongPhase when it is no longer
     /// in <paramref name="from"/> (another runner moved it), so two runners can never both act on it.</summary>
@@ -114,6 +165,7 @@ public sealed class StateStore(Session session)
         session.Execute($"DELETE FROM {Sql.T("StepDone")} WHERE MigrationId = @id", new { id });
         session.Execute(Sql.DeleteBackfill, new { id });
         session.Execute($"DELETE FROM {Sql.T("Migration")} WHERE Id = @id", new { id });
+        RefreshStamps();
     }
 
     // ---- steps --------------------------------------------------------------------------------
@@ -188,6 +240,26 @@ public sealed class StateStore(Session session)
     }
 
     public int RemoveClient(string instance) => session.Execute(Sql.DeleteClient, new { instance });
+    public int RemoveApplication(string application) => session.Execute(Sql.DeleteClientsOf, new { application });
+
+    /// <summary>How many times an operator retired an instance or an application (journaled by Remove-MigrationClient).</summary>
+    public long Retirements() => Exists() ? session.Scalar<long>(Sql.CountRetirements) : 0;
+
+    /// <summary>The operator's declaration that no application reads this database, if one was made.</summary>
+    public FleetDeclaration? Declaration()
+    {
+        if (!Exists() || Version() < 2) return null;
+        return session.Query(Sql.SelectFleetDeclaration, null, r => new FleetDeclaration(
+            DateTime.SpecifyKind(r.GetDateTime(0), DateTimeKind.Utc), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2))).FirstOrDefault();
+    }
+
+    public void Declare(string by, string reason) => session.InTransaction(() =>
+    {
+        session.Execute(Sql.DeleteFleetDeclaration);
+        session.Execute(Sql.InsertFleetDeclaration, new { now = Now, by, reason });
+    });
+
+    public int WithdrawDeclaration() => session.Execute(Sql.DeleteFleetDeclaration);
 
     // ---- journal ------------------------------------------------------------------------------
 
@@ -230,6 +302,12 @@ public sealed class StateStore(Session session)
         }
     }
 }
+
+/// <summary>An operator's journaled statement that no application reads the database (FleetAcknowledged then passes with no heartbeat).</summary>
+public sealed record FleetDeclaration(DateTime DeclaredAt, string? DeclaredBy, string Reason);
+
+/// <summary>One row of the ObjectVersions view.</summary>
+public sealed record VersionStampRow(string? TableSchema, string TableName, string VersionColumn, string? ObjectVersion, string MigrationId, string Phase);
 
 public sealed record BackfillCheckpoint(string Name, int Pass, string? UpperKey, string? LastKey, long RowsDone, bool Completed);
 

@@ -23,6 +23,10 @@ public sealed class InvokeExpandCommand : ChangeCmdlet
     [Parameter]
     public SwitchParameter AllowOffline { get; set; }
 
+    /// <summary>Expand although an up expression fails for some existing rows (compile errors are always refused).</summary>
+    [Parameter]
+    public SwitchParameter AllowExpressionErrors { get; set; }
+
     /// <summary>Return the SQL that would run, as text, and change nothing.</summary>
     [Parameter]
     public SwitchParameter Script { get; set; }
@@ -45,7 +49,7 @@ public sealed class InvokeExpandCommand : ChangeCmdlet
             expander.CheckConflicts(definition, batch);
             var plan = expander.Plan(definition, stored, AllowOffline);
             if (!ShouldProcess(definition.Id, $"Expand ({plan.Steps.Count} steps)")) continue;
-            WriteObject(expander.Run(plan, stored, AllowOffline));
+            WriteObject(expander.Run(plan, stored, AllowOffline, AllowExpressionErrors));
             batch.Add(definition);
         }
     });
@@ -67,6 +71,8 @@ public sealed class InvokeExpandCommand : ChangeCmdlet
             }
             first = false;
             foreach (var w in plan.Warnings) WriteWarning($"{definition.Id}: {w}");
+            foreach (var f in plan.ExpressionFailures)
+                WriteWarning($"{definition.Id}: {f}{(AllowExpressionErrors ? "" : " (expand is refused without -AllowExpressionErrors)")}");
             var script = plan.Script(target.Dialect);
             if (Script) WriteObject(script);
             else ShouldProcess(script, "", "Invoke-Expand");

@@ -282,6 +282,10 @@ public sealed class SqlServerDialectTSqlTests
         Check(D.CountRange(t, keys, hasLower, where), marker);
         Check(D.CountWhere(t, where), marker);
         Check(D.CountRows(t), marker);
+        Check(D.EvaluateRange(t, keys, hasLower, D.Converted(D.Column(name), "int")), marker);
+        Check(D.EvaluateRange(t, [], false, D.Column(name)), marker);
+        Check(D.CompileExpression(t, D.Column(name), []), marker);
+        Check(D.CompileExpression(t, $"UPPER({D.Column(N(name, "_new"))})", [N(name, "_new")]), marker);
         Check(D.VersionHistogram(t, name), marker);
         Check(D.VersionHistogramRange(t, keys, hasLower, name), marker);
         Check(D.VersionHistogram(t, name, where), marker);

@@ -68,17 +68,28 @@ public sealed class SqlServerOperationsTSqlTests
                 }
                 Sql(D.MaxKey(b.Table, keys));
             }
+            foreach (var e in op.Expressions(c))
+            {
+                var value = e.Type is null ? e.Expression : D.Converted(e.Expression, e.Type);
+                Sql(D.CompileExpression(e.Table, value, []));
+                Sql(D.CompileExpression(e.Table, value, ["planned"]));
+                Sql(D.EvaluateRange(e.Table, [], false, value));
+                var keys = before.KeyColumns(e.Table);
+                foreach (var lower in new[] { false, true }) Sql(D.EvaluateRange(e.Table, keys, lower, value));
+            }
             foreach (var r in op.Remaining(c).Concat(op.RollbackLoss(c)))
             {
                 if (r.CountQuery is not null) { Sql(r.CountQuery); continue; }
                 if (r.Table is null || r.Predicate is null) continue;
                 Sql(D.CountWhere(r.Table, r.Predicate));
+                if (r.Fallback is not null) Sql(D.CountWhere(r.Table, r.Fallback));
                 var keys = before.KeyColumns(r.Table);
                 if (keys.Count > 0) Sql(D.CountRange(r.Table, keys, true, r.Predicate));
             }
             var later = new OperationContext(D, m, after?.Invoke() ?? before, allowOffline) { Facts = c.Facts };
             Add(op.Contract(later));
             Add(op.Rollback(later));
+            Add(op.RollbackUnfinished(later));
             foreach (var r in op.RollbackLoss(later))
                 if (r.Table is not null && r.Predicate is not null) Sql(D.CountWhere(r.Table, r.Predicate));
         }
