@@ -11,6 +11,7 @@ BeforeAll {
         $om = Get-TestConnectionParameters $Database
         Invoke-Expand @om -Path $Folder -AllowOffline -Confirm:$false -WarningAction SilentlyContinue | Out-Null
         Invoke-Migrate @om -Confirm:$false | Out-Null
+        $null = Register-MigrationClient @om -None -Reason 'test database: no application reads it' -Confirm:$false
         Request-Contract @om -Id $Id -Confirm:$false | Out-Null
         Invoke-Contract @om -Id $Id -Confirm:$false -WarningAction SilentlyContinue | Out-Null
     }
@@ -59,6 +60,7 @@ Describe 'Copying a column exactly on <Provider>' -ForEach (Get-TestProvider) {
         { Invoke-Sql $db "INSERT INTO $t (Id, Kind, Label) VALUES (4, 'Tag', 'red')" } | Should -Throw '*UNIQUE*'
         Invoke-Sql $db "INSERT INTO $t (Id, Kind, Label) VALUES (5, 'Other', 'red')" | Out-Null
         Invoke-Migrate @om -Confirm:$false | Out-Null
+        $null = Register-MigrationClient @om -None -Reason 'test database: no application reads it' -Confirm:$false
         Request-Contract @om -Id 0001_tag_to_label -Confirm:$false | Out-Null
         Invoke-Contract @om -Id 0001_tag_to_label -Confirm:$false -WarningAction SilentlyContinue | Out-Null
 
@@ -117,6 +119,7 @@ Describe 'Copying a column exactly on <Provider>' -ForEach (Get-TestProvider) {
         Invoke-Sql $db "INSERT INTO $t (Id, Name, CreatedAt) VALUES (3, 'new-code', '2001-02-03 04:05:06')" | Out-Null
         (Invoke-Sql $db "SELECT COUNT(*) AS n FROM $t WHERE Id = 2 AND $recent").n | Should -Be 1 -Because 'the sync trigger copies what the default gave old code'
         Invoke-Migrate @om -Confirm:$false | Out-Null
+        $null = Register-MigrationClient @om -None -Reason 'test database: no application reads it' -Confirm:$false
         Request-Contract @om -Id 0001_created_at -Confirm:$false | Out-Null
         Invoke-Contract @om -Id 0001_created_at -Confirm:$false -WarningAction SilentlyContinue | Out-Null
         (Get-TestColumn $db 'Events').Name -join ',' | Should -Be 'Id,Name,CreatedAt'

@@ -66,6 +66,7 @@ Describe 'Names compared as the database compares them on <Provider>' -ForEach (
             Should -Be '100:OLD-CODE:EUW1-R001:EUW1-R001 101:NEW-CODE:USE2-R002:USE2-R002'
 
         Invoke-Migrate @om -Confirm:$false | Out-Null
+        $null = Register-MigrationClient @om -None -Reason 'test database: no application reads it' -Confirm:$false
         Request-Contract @om -Id 0001_two_spellings -Confirm:$false | Out-Null
         Invoke-Contract @om -Id 0001_two_spellings -Confirm:$false -WarningAction SilentlyContinue | Out-Null
         @(Get-TestTrigger $db 'Instances' | Where-Object { $_ -like 'OnlineMigrations_sync*' }).Count | Should -Be 0
@@ -89,6 +90,7 @@ Describe 'Names compared as the database compares them on <Provider>' -ForEach (
         $shadow[0].Name | Should -Be ([Text.Encoding]::UTF8.GetString([Text.Encoding]::UTF8.GetBytes($shadow[0].Name))) -Because 'the database keeps the name it was given only when it is whole characters'
         Invoke-Sql $db "INSERT INTO $t (Id, Name, $q) VALUES (500, 'old-code', 7)" | Out-Null
         Invoke-Migrate @om -Confirm:$false | Out-Null
+        $null = Register-MigrationClient @om -None -Reason 'test database: no application reads it' -Confirm:$false
         Request-Contract @om -Id 0001_widen -Confirm:$false | Out-Null
         $state = Invoke-Contract @om -Id 0001_widen -Confirm:$false -WarningAction SilentlyContinue
         $state.Phase | Should -Be 'Completed'
