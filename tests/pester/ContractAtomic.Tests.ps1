@@ -95,6 +95,9 @@ while (`$i % 50 -ne 0 -or -not [IO.File]::Exists(`$stop)) {
     `$command.Parameters['@id'].Value = `$id
     # A write is logged only once it has committed; a failed one (busy, blocked too long) is not.
     try { if (`$command.ExecuteNonQuery() -eq 1) { `$log.WriteLine("`$id,`$i") } } catch { }
+    # A millisecond between writes, as an application's own work between statements gives: SQLite's
+    # writers do not queue, and a writer that never lets go of the write lock would starve contract.
+    [Threading.Thread]::Sleep(1)
 }
 `$log.Dispose()
 `$connection.Dispose()

@@ -244,7 +244,7 @@ Describe 'Invoke-Expand on <Provider>' -ForEach (Get-TestProvider) {
             '0002_b.json' = '{ "operations": [ { "renameColumn": { "table": "dbo.Instances", "from": "Host", "to": "HostB" } } ] }'
         }
         try {
-            $states = @()
+            $script:states = @()
             $err = Get-ErrorOf { Invoke-Expand @om -Path $files -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop | ForEach-Object { $script:states += $_ } }
             $err.FullyQualifiedErrorId | Should -BeLike 'ConflictingMigrations,*'
             $err.Exception.Message | Should -BeLike "*'0002_b'*'0001_a'*"

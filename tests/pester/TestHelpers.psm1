@@ -286,6 +286,18 @@ function Test-TestOnlineIndex {
     ($row.e -in 3, 5, 8) -and -not $row.b
 }
 
+function Test-TestRenameIndex {
+    <# True where the test server renames an index (SQLite recreates it under the new name; SQL Server's
+       sp_rename ... 'INDEX'), asked by trying it on a scratch table of the test's own schema. #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database)
+    if ($Database.Provider -ne 'SqlServer') { return $true }
+    $t = "[$($Database.Schema)].[om_rename_probe]"
+    Invoke-Sql $Database "CREATE TABLE $t (Id int NOT NULL PRIMARY KEY, V int NULL); CREATE INDEX IX_probe ON $t (V);"
+    try { Invoke-Sql $Database "EXEC sys.sp_rename @objname = N'$($Database.Schema).om_rename_probe.IX_probe', @newname = N'IX_probe2', @objtype = N'INDEX';"; $true }
+    catch { $false }
+    finally { Invoke-Sql $Database "DROP TABLE $t;" }
+}
+
 function Initialize-TestBaseline {
     <#
     .SYNOPSIS
@@ -527,7 +539,12 @@ SELECT i.name AS Name, i.is_unique AS IsUnique,
        STUFF((SELECT N',' + c.name FROM sys.index_columns ic JOIN sys.columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
               WHERE ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.is_included_column = 0 ORDER BY ic.key_ordinal FOR XML PATH('')), 1, 1, N'') AS Columns
 FROM sys.indexes i WHERE i.object_id = OBJECT_ID(QUOTENAME(@s) + N'.' + QUOTENAME(@t)) AND i.type > 0 AND i.is_primary_key = 0
-"@ -Parameters @{ s = $Database.Schema; t = $Table } | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Columns = $_.Columns; Unique = [bool]$_.IsUnique } }
+"@ -Parameters @{ s = $Database.Schema; t = $Table } | ForEach-Object {
+            # Babelfish makes index names unique per schema by appending the table's name and an md5 to
+            # the declared (lower-cased) name; the declared name is what the user and SQL Server see.
+            $name = $_.Name -replace ('^(.+)' + [regex]::Escape($Table.ToLowerInvariant()) + '[0-9a-f]{32}$'), '$1'
+            [pscustomobject]@{ Name = $name; Columns = $_.Columns; Unique = [bool]$_.IsUnique }
+        }
     }
 }
 

@@ -59,6 +59,7 @@ public sealed class AlterColumn : Operation
         var indexes = c.Catalog.Indexes(Table).Where(i => i.Covers(Column)).ToList();
         foreach (var index in indexes) c.RequireFree(this, $"interim index {InterimIndexName(c, index.Name)}", c.Catalog.IndexNameHolder(Table, InterimIndexName(c, index.Name)));
         c.SetFact(this, "type", Type ?? old.Type);
+        c.SetFact(this, "oldType", old.Type);
         c.SetFact(this, "nullable", (Nullable ?? old.Nullable) ? "true" : "false");
         if (c.Dialect.Provider == Provider.Sqlite && indexes.Any(i => i.UniqueConstraint))
             throw SqliteDialect.NotSupported($"{JsonPath}: changing {Table}.{Column}, which a UNIQUE constraint of the table covers", "SQLite cannot drop a column under a table constraint; use a unique index (addUniqueConstraint) instead of a UNIQUE constraint, or use SQL Server.");
@@ -93,7 +94,7 @@ public sealed class AlterColumn : Operation
     private string? ShadowType(OperationContext c) => c.Fact(this, "type") ?? Type;
 
     public override IEnumerable<SyncRule> SyncRules(OperationContext c) =>
-        [new ShadowRule(Table, Column, c.ShadowName(Column), Up, Down) { Type = ShadowType(c) }];
+        [new ShadowRule(Table, Column, c.ShadowName(Column), Up, Down) { Type = ShadowType(c), ColumnType = c.Fact(this, "oldType") ?? c.Catalog.Column(Table, Column)?.Type }];
 
     public override IEnumerable<BackfillAssignment> Backfill(OperationContext c)
     {

@@ -112,7 +112,7 @@ public sealed class RenameColumn : Operation
     private string TemporaryDefault(OperationContext c) => Names.Internal($"DF_{Table.Name}_{From}", "om_" + Names.ShortHash(c.Migration.Id));
 
     public override IEnumerable<SyncRule> SyncRules(OperationContext c) =>
-        [new MirrorRule(Table, From, To) { ToDefault = c.Dialect.Provider == Provider.Sqlite && c.Fact(this, "renameInPlace") is null ? c.Fact(this, "default") : null }];
+        [new MirrorRule(Table, From, To) { ToDefault = c.Dialect.Provider == Provider.Sqlite && c.Fact(this, "renameInPlace") is null ? c.Fact(this, "default") : null, Type = c.Fact(this, "fromType") }];
 
     public override IEnumerable<BackfillAssignment> Backfill(OperationContext c)
     {
@@ -121,7 +121,7 @@ public sealed class RenameColumn : Operation
     }
 
     public override IEnumerable<RemainingCheck> Remaining(OperationContext c) =>
-        [new RemainingCheck($"rows of {Table} where {From} and {To} differ") { Table = Table, Predicate = c.Dialect.Differ(c.Dialect.Column(From), c.Dialect.Column(To)) }];
+        [new RemainingCheck($"rows of {Table} where {From} and {To} differ") { Table = Table, Predicate = c.Dialect.Differ(c.Dialect.Column(From), c.Dialect.Column(To), c.Fact(this, "fromType")) }];
 
     private IEnumerable<string> OriginalIndexes(OperationContext c) =>
         (c.Fact(this, "indexes") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries);

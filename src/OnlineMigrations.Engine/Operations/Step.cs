@@ -43,6 +43,8 @@ public sealed record MirrorRule(QualifiedName Table, string From, string To) : S
     /// <summary>The new column's default, where it has one during expand (SQLite): an inserted row whose
     /// new column holds just that default was written by old code, and takes the old column's value.</summary>
     public string? ToDefault { get; init; }
+    /// <summary>The type of both columns, so comparisons are exact and valid for that type.</summary>
+    public string? Type { get; init; }
 }
 
 /// <summary>Keep <paramref name="Shadow"/> equal to <paramref name="Up"/> of the old column, and the old
@@ -51,6 +53,8 @@ public sealed record ShadowRule(QualifiedName Table, string Column, string Shado
 {
     /// <summary>The shadow's type, so comparisons with <c>up</c> are exact.</summary>
     public string? Type { get; init; }
+    /// <summary>The old column's type, so comparisons with <c>down</c> are exact.</summary>
+    public string? ColumnType { get; init; }
 }
 
 /// <summary>A column the backfill sets where <paramref name="Needed"/> holds.</summary>
