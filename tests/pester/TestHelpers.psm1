@@ -34,6 +34,7 @@ Set-StrictMode -Version 3.0
 
 $script:TestContext = $null
 $script:Providers = @{}
+$script:Babelfish = $null
 
 function Get-TestModulePath {
     <# The staged module manifest the tests import (ONLINEMIGRATIONS_MODULE, else out/ of this repo). #>
@@ -519,6 +520,28 @@ function Get-TestColumn {
         Invoke-Sql $Database 'SELECT c.name AS Name, TYPE_NAME(c.user_type_id) AS Type FROM sys.columns c WHERE c.object_id = OBJECT_ID(QUOTENAME(@s) + N''.'' + QUOTENAME(@t)) ORDER BY c.column_id' -Parameters @{ s = $Database.Schema; t = $Table }
     }
 }
+
+function Get-TestColumnDefinition {
+    <#
+    .SYNOPSIS
+        One column of a table as the catalog describes it: Name, Nullable ([bool]), Default (the default's
+        expression text as the catalog keeps it, or $null). $null when the table has no such column.
+    #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database, [Parameter(Mandatory, Position = 1)][string]$Table, [Parameter(Mandatory, Position = 2)][string]$Column)
+    if ($Database.Provider -eq 'Sqlite') {
+        $row = Invoke-Sql $Database 'SELECT name AS Name, "notnull" AS IsNotNull, dflt_value AS Dflt FROM pragma_table_info(@t) WHERE name = @c COLLATE NOCASE' -Parameters @{ t = $Table; c = $Column }
+    }
+    else {
+        $row = Invoke-Sql $Database @"
+SELECT c.name AS Name, CASE WHEN c.is_nullable = 1 THEN 0 ELSE 1 END AS IsNotNull, OBJECT_DEFINITION(c.default_object_id) AS Dflt
+FROM sys.columns c WHERE c.object_id = OBJECT_ID(QUOTENAME(@s) + N'.' + QUOTENAME(@t)) AND c.name = @c
+"@ -Parameters @{ s = $Database.Schema; t = $Table; c = $Column }
+    }
+    if ($null -eq $row) { return $null }
+    [pscustomobject]@{ Name = $row.Name; Nullable = -not [bool][int]$row.IsNotNull; Default = $row.Dflt }
+}
+
+Export-ModuleMember -Function Get-TestColumnDefinition
 
 function Get-TestShadowColumn {
     <# The internal shadow column an alterColumn added for -Column (its name starts with '<Column>__om_'), or $null. #>

@@ -29,6 +29,8 @@ public abstract record SyncRule(QualifiedName Table);
 /// gives keeps it equal to <c>up</c>; a statement that writes it keeps its value.</summary>
 public sealed record FillRule(QualifiedName Table, string Column, string Up) : SyncRule(Table)
 {
+    /// <summary>The column is NOT NULL already during expand: a NULL <c>up</c> never overwrites its value.</summary>
+    public bool NotNull { get; init; }
     /// <summary>The column's default: an inserted row holding just that default was written without it.</summary>
     public string? Default { get; init; }
     /// <summary>The column's type, so comparisons with <c>up</c> are exact.</summary>
@@ -46,11 +48,18 @@ public sealed record MirrorRule(QualifiedName Table, string From, string To) : S
 }
 
 /// <summary>Keep <paramref name="Shadow"/> equal to <paramref name="Up"/> of the old column, and the old
-/// column equal to <paramref name="Down"/> of the shadow when a statement writes the shadow.</summary>
+/// column equal to <paramref name="Down"/> of the shadow when a statement writes the shadow.
+/// <paramref name="Down"/> is written over the shadow (the new value), not over the old column. With a
+/// <c>down</c>, a row inserted with the shadow written (not NULL, not just its default) is new code's: the old
+/// column takes <c>down</c> of it; any other row is old code's, and the shadow takes <c>up</c>.</summary>
 public sealed record ShadowRule(QualifiedName Table, string Column, string Shadow, string Up, string? Down) : SyncRule(Table)
 {
     /// <summary>The shadow's type, so comparisons with <c>up</c> are exact.</summary>
     public string? Type { get; init; }
+    /// <summary>The shadow's default: an inserted row holding just that default was written without it.</summary>
+    public string? Default { get; init; }
+    /// <summary>The shadow is NOT NULL already during expand: a NULL <c>up</c> never overwrites its value.</summary>
+    public bool NotNull { get; init; }
 }
 
 /// <summary>A column the backfill sets where <paramref name="Needed"/> holds.</summary>
