@@ -13,6 +13,10 @@ public sealed record Step(string Name, IReadOnlyList<string> Statements)
     public string? DoneProbe { get; init; }
     /// <summary>Set when the step cannot run online; it then runs only with -AllowOffline.</summary>
     public string? OfflineReason { get; init; }
+    /// <summary>An offline step the phase cannot complete without (a NOT NULL the migration promises): without
+    /// -AllowOffline the phase is refused before it changes anything, rather than completed without it.
+    /// Other offline steps (trusting a constraint) are skipped with a warning.</summary>
+    public bool Required { get; init; }
     /// <summary>True for DDL steps, which run with the lock timeout and are retried on lock timeouts and deadlocks.</summary>
     public bool IsDdl { get; init; } = true;
     /// <summary>The table whose sync this step ends (the swap of a shadow, the drop of a renamed column):

@@ -60,10 +60,10 @@ public sealed class Contractor(TargetDatabase target)
     public (MigrationState State, List<string> Notes) Run(Plan plan, bool allowOffline)
     {
         var m = plan.Migration;
-        // An offline step (a final NOT NULL, trusting a constraint) is part of what contract promises: without
-        // -AllowOffline, contract refuses before it changes anything, rather than complete without it.
+        // An offline step that contract promises (a final NOT NULL): without -AllowOffline, contract refuses before
+        // it changes anything, rather than complete without it. (Trusting a constraint is skipped with a warning.)
         var done = target.Store.StepsDone(m.Id, Phase.Contracting);
-        var offline = allowOffline ? [] : plan.Steps.Where(s => s.OfflineReason is not null && !target.Store.IsStepDone(done, s.Name)).ToList();
+        var offline = allowOffline ? [] : plan.Steps.Where(s => s.OfflineReason is not null && s.Required && !target.Store.IsStepDone(done, s.Name)).ToList();
         if (offline.Count > 0)
         {
             var text = string.Join("\n", offline.Select(s => $"  {s.Name}: {s.OfflineReason}"));
