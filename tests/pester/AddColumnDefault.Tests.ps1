@@ -28,7 +28,7 @@ Describe 'addColumn with a default on <Provider>' -ForEach (Get-TestProvider) {
             $script:om = Get-TestConnectionParameters $db
             $script:T = Get-TestTableName $db 'Instances'
             $script:folder = $null
-            $script:babelfish = $Provider -eq 'SqlServer' -and [bool](Get-TestSkipReason -Needs 'ALTER COLUMN ... NOT NULL')
+            $script:lacksNullability = $Provider -eq 'SqlServer' -and -not (Test-TestAlterColumnNullability $db)
             $script:type = if ($Provider -eq 'Sqlite') { 'TEXT' } else { 'nvarchar(16)' }
             Invoke-Sql $db "INSERT INTO $T (Id, Name) VALUES (1, 'vm-1'), (2, 'vm-2'), (3, 'vm-3')" | Out-Null
         }
@@ -52,7 +52,7 @@ Describe 'addColumn with a default on <Provider>' -ForEach (Get-TestProvider) {
         $script:folder = New-Add $db "{ ""name"": ""Region"", ""type"": ""$type"", ""nullable"": false, ""default"": ""'EU'"" }"
         $before = Get-TestCatalogAndDataSnapshot $db
         $err = Get-ErrorOf { Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop }
-        if ($babelfish) {
+        if ($lacksNullability) {
             # The T-SQL test engine lacks ALTER COLUMN ... NOT NULL: refused at expand, not first at contract.
             $err.FullyQualifiedErrorId | Should -BeLike 'NotSupportedByServer,*'
             "$err" | Should -BeLike '*operations`[0`]*NOT NULL*Region*'
@@ -83,7 +83,7 @@ Describe 'addColumn with a default on <Provider>' -ForEach (Get-TestProvider) {
         $script:folder = New-TestMigrationFolder $db -Files @{ '0001_add.json' = "{ ""operations"": [ { ""addColumn"": { ""table"": ""dbo.Instances"", ""column"": { ""name"": ""Label"", ""type"": ""$type"", ""nullable"": false, ""default"": ""'none'"" }, ""up"": ""[Name]"" } } ] }" }
         $before = Get-TestCatalogAndDataSnapshot $db
         $err = Get-ErrorOf { Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop }
-        if ($babelfish) {
+        if ($lacksNullability) {
             $err.FullyQualifiedErrorId | Should -BeLike 'NotSupportedByServer,*'
             Get-TestCatalogAndDataSnapshot $db | Should -Be $before
             return

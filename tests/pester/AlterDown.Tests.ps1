@@ -26,7 +26,7 @@ Describe 'alterColumn on <Provider>' -ForEach (Get-TestProvider) {
             $script:db = New-TestDatabase -Provider $Provider
             $script:om = Get-TestConnectionParameters $db
             $script:folder = $null
-            $script:babelfish = $Provider -eq 'SqlServer' -and [bool](Get-TestSkipReason -Needs 'ALTER COLUMN ... NULL / NOT NULL')
+            $script:lacksNullability = $Provider -eq 'SqlServer' -and -not (Test-TestAlterColumnNullability $db)
         }
     }
     AfterEach { if (-not $Skip) { Remove-TestWorkspace $db -Folder $folder } }
@@ -65,7 +65,7 @@ Describe 'alterColumn on <Provider>' -ForEach (Get-TestProvider) {
         $script:folder = New-Alter $db '{ "alterColumn": { "table": "dbo.Instances", "column": "Status", "type": "varchar(32)", "up": "[Status]" } }'
         $before = Get-TestCatalogAndDataSnapshot $db
         $err = Get-ErrorOf { Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop }
-        if ($babelfish) {
+        if ($lacksNullability) {
             # The T-SQL test engine lacks ALTER COLUMN ... NOT NULL: refused now, not first at contract.
             $err.FullyQualifiedErrorId | Should -BeLike 'NotSupportedByServer,*'
             "$err" | Should -BeLike '*operations`[0`]*Status*NOT NULL*'
@@ -93,7 +93,7 @@ Describe 'alterColumn on <Provider>' -ForEach (Get-TestProvider) {
         $script:folder = New-Alter $db '{ "alterColumn": { "table": "dbo.Instances", "column": "Name", "type": "nvarchar(128)", "up": "[Name]" } }'
         $before = Get-TestCatalogAndDataSnapshot $db
         $err = Get-ErrorOf { Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop }
-        if ($Provider -eq 'SqlServer' -and -not $babelfish) {
+        if ($Provider -eq 'SqlServer' -and -not $lacksNullability) {
             # SQL Server can: the NOT NULL comes back at contract, which asks for -AllowOffline.
             $err | Should -BeNullOrEmpty
             Invoke-Migrate @om -Confirm:$false | Out-Null

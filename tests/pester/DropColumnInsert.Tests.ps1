@@ -23,7 +23,7 @@ BeforeAll {
 
 Describe 'dropColumn lets new code insert without the column on <Provider>' -ForEach (Get-TestProvider) {
     # Discovery: only a server that can make a column nullable (SQL Server, not SQLite or the T-SQL test engine) runs the undo case.
-    $canRelax = $Provider -eq 'SqlServer' -and -not $Skip -and -not (Get-TestSkipReason -Needs 'ALTER COLUMN ... NULL')
+    $canRelax = -not $Skip -and (Test-TestAlterColumnNullability ([pscustomobject]@{ Provider = $Provider; ConnectionString = $ConnectionString }))
     BeforeEach {
         if (-not $Skip) {
             $script:db = New-TestDatabase -Provider $Provider
@@ -31,7 +31,7 @@ Describe 'dropColumn lets new code insert without the column on <Provider>' -For
             $script:om = Get-TestConnectionParameters $db
             $script:T = Get-TestTableName $db 'Instances'
             $script:folder = $null
-            $script:relaxes = $Provider -eq 'SqlServer' -and -not (Get-TestSkipReason -Needs 'ALTER COLUMN ... NULL')
+            $script:relaxes = Test-TestAlterColumnNullability $db
             Invoke-Sql $db "INSERT INTO $T (Id, Name, Status) VALUES (1, 'vm-1', 'STOPPED'), (2, 'vm-2', 'ACTIVE')" | Out-Null
         }
     }

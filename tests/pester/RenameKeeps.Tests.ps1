@@ -98,7 +98,7 @@ Describe 'renameColumn keeps the values and the constraints on <Provider>' -ForE
         $script:folder = New-Rename $db 'Instances' 'Name' 'DisplayName'
         $before = Get-TestCatalogAndDataSnapshot $db
         $err = Get-ErrorOf { Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop }
-        $relaxes = $Provider -eq 'SqlServer' -and -not (Get-TestSkipReason -Needs 'ALTER COLUMN ... NULL')
+        $relaxes = Test-TestAlterColumnNullability $db
         if (-not $relaxes) {
             # SQLite cannot make a column nullable; the T-SQL test engine lacks ALTER COLUMN ... NULL.
             $err | Should -Not -BeNullOrEmpty

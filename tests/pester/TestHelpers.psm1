@@ -34,7 +34,7 @@ Set-StrictMode -Version 3.0
 
 $script:TestContext = $null
 $script:Providers = @{}
-$script:Babelfish = $null
+$script:AlterNullability = @{}
 
 function Get-TestModulePath {
     <# The staged module manifest the tests import (ONLINEMIGRATIONS_MODULE, else out/ of this repo). #>
@@ -286,6 +286,27 @@ function Test-TestOnlineIndex {
     $row = Invoke-Sql $Database "SELECT CAST(SERVERPROPERTY('EngineEdition') AS int) AS e, CAST(SERVERPROPERTY('Babelfish') AS int) AS b"
     ($row.e -in 3, 5, 8) -and -not $row.b
 }
+
+function Test-TestAlterColumnNullability {
+    <#
+    .SYNOPSIS
+        True where the test server changes an existing column's nullability in place (ALTER COLUMN ...
+        NULL / NOT NULL): SQL Server; not SQLite, not the T-SQL test engine. Asked of the server once per
+        connection string, by trying it on a temporary table. -Database needs only Provider and ConnectionString.
+    #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database)
+    if ($Database.Provider -ne 'SqlServer' -or -not $Database.ConnectionString) { return $false }
+    if (-not $script:AlterNullability.ContainsKey($Database.ConnectionString)) {
+        $script:AlterNullability[$Database.ConnectionString] = try {
+            Invoke-Sql -Provider SqlServer -ConnectionString $Database.ConnectionString -Sql 'CREATE TABLE #om_probe (a int NOT NULL); ALTER TABLE #om_probe ALTER COLUMN a int NULL; DROP TABLE #om_probe;' | Out-Null
+            $true
+        }
+        catch { $false }
+    }
+    $script:AlterNullability[$Database.ConnectionString]
+}
+
+Export-ModuleMember -Function Test-TestAlterColumnNullability
 
 function Initialize-TestBaseline {
     <#
