@@ -109,4 +109,17 @@ Describe 'alterColumn on <Provider>' -ForEach (Get-TestProvider) {
         Get-TestCatalogAndDataSnapshot $db | Should -Be $before
         "$((Get-MigrationState @om -Path $folder | Where-Object Id -eq '0001_alter').Phase)" | Should -Be 'Pending'
     }
+
+    It 'refuses to change a key column, says why and what to do instead, and changes nothing' -Skip:$Skip {
+        Initialize-TestOrders $db -Rows 3
+        $type = if ($Provider -eq 'Sqlite') { 'TEXT' } else { 'bigint' }
+        $script:folder = New-Alter $db "{ ""alterColumn"": { ""table"": ""dbo.Orders"", ""column"": ""Id"", ""type"": ""$type"", ""up"": ""[Id]"" } }"
+        $before = Get-TestCatalogAndDataSnapshot $db
+        $err = Get-ErrorOf { Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop }
+        $err.FullyQualifiedErrorId | Should -BeLike 'OperationRefused,*'
+        "$err" | Should -BeLike '*operations`[0`]*Id*part of the table''s key*cannot be changed online*'
+        $err.ErrorDetails.RecommendedAction | Should -Match 'maintenance window'
+        $err.ErrorDetails.RecommendedAction | Should -Match 'another key'
+        Get-TestCatalogAndDataSnapshot $db | Should -Be $before
+    }
 }

@@ -50,7 +50,8 @@ public sealed class AlterColumn : Operation
         var old = c.Catalog.Column(Table, Column) ?? throw c.Refuse(this, $"the column {Table}.{Column} does not exist", "Check the column name.");
         if (old.Identity || old.Computed) throw c.Refuse(this, $"{Table}.{Column} is an identity or computed column", "Change it in a maintenance window with a sql operation marked \"unsafe\": true.");
         if (c.Catalog.KeyColumns(Table).Contains(Column, StringComparer.OrdinalIgnoreCase))
-            throw c.Refuse(this, $"{Table}.{Column} is part of the table's key", "Changing a key column cannot be done online with a shadow column.");
+            throw c.Refuse(this, $"{Table}.{Column} is part of the table's key, by which the sync trigger and the backfill find each row, so it cannot be changed online with a shadow column",
+                "Change it in a maintenance window with a sql operation marked \"unsafe\": true while no old code runs, or first give the table another key (a new primary key or unique clustered index in an earlier migration).");
         // The new definition's NOT NULL (asked for, or kept from the old column) must hold after contract: where the
         // engine cannot make the shadow NOT NULL at contract, it is NOT NULL from expand on, with a constant default
         // that existing rows read until the backfill fills them; without one, expand refuses now, not contract later.
