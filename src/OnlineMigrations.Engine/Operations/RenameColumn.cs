@@ -79,10 +79,10 @@ public sealed class RenameColumn : Operation
         c.SetFact(this, "uniqueConstraints", string.Join("\u001f", indexes.Where(i => i.UniqueConstraint).Select(i => i.Name)));
         if (from.Default is not null) c.SetFact(this, "default", from.Default);
 
-        // Where the old column keeps its whole definition through expand (it is nullable, or stays NOT NULL with
-        // its default, or with a temporary default), contract renames it in place, so its NOT NULL, default,
-        // indexes and constraints stay exactly as they were, with no offline step. Otherwise (expand made it
-        // nullable) contract keeps the new column and makes it NOT NULL again, offline.
+        // A NOT NULL old column that keeps its definition through expand (it has a default, or got a temporary
+        // one) is renamed in place at contract, so its NOT NULL, default, indexes and constraints stay exactly
+        // as they were, with no offline step. One that expand made nullable gives way to the new column, which
+        // is made NOT NULL at contract, offline. A nullable one gives way to the new column too.
         string? defaultOnTo = null;
         if (!from.Nullable && !OmittedColumn.WasMadeNullable(c, this)) c.SetFact(this, "renameInPlace", "true");
         else if (from.Default is not null && !c.Dialect.AddsDefaultLater)
