@@ -34,6 +34,7 @@ Set-StrictMode -Version 3.0
 
 $script:TestContext = $null
 $script:Providers = @{}
+$script:AlterNullability = @{}
 
 function Get-TestModulePath {
     <# The staged module manifest the tests import (ONLINEMIGRATIONS_MODULE, else out/ of this repo). #>
@@ -298,6 +299,27 @@ function Test-TestRenameIndex {
     finally { Invoke-Sql $Database "DROP TABLE $t;" }
 }
 
+function Test-TestAlterColumnNullability {
+    <#
+    .SYNOPSIS
+        True where the test server changes an existing column's nullability in place (ALTER COLUMN ...
+        NULL / NOT NULL): SQL Server; not SQLite, not the T-SQL test engine. Asked of the server once per
+        connection string, by trying it on a temporary table. -Database needs only Provider and ConnectionString.
+    #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database)
+    if ($Database.Provider -ne 'SqlServer' -or -not $Database.ConnectionString) { return $false }
+    if (-not $script:AlterNullability.ContainsKey($Database.ConnectionString)) {
+        $script:AlterNullability[$Database.ConnectionString] = try {
+            Invoke-Sql -Provider SqlServer -ConnectionString $Database.ConnectionString -Sql 'CREATE TABLE #om_probe (a int NOT NULL); ALTER TABLE #om_probe ALTER COLUMN a int NULL; DROP TABLE #om_probe;' | Out-Null
+            $true
+        }
+        catch { $false }
+    }
+    $script:AlterNullability[$Database.ConnectionString]
+}
+
+Export-ModuleMember -Function Test-TestAlterColumnNullability
+
 function Initialize-TestBaseline {
     <#
     .SYNOPSIS
@@ -515,6 +537,28 @@ function Get-TestColumn {
         Invoke-Sql $Database 'SELECT c.name AS Name, TYPE_NAME(c.user_type_id) AS Type FROM sys.columns c WHERE c.object_id = OBJECT_ID(QUOTENAME(@s) + N''.'' + QUOTENAME(@t)) ORDER BY c.column_id' -Parameters @{ s = $Database.Schema; t = $Table }
     }
 }
+
+function Get-TestColumnDefinition {
+    <#
+    .SYNOPSIS
+        One column of a table as the catalog describes it: Name, Nullable ([bool]), Default (the default's
+        expression text as the catalog keeps it, or $null). $null when the table has no such column.
+    #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database, [Parameter(Mandatory, Position = 1)][string]$Table, [Parameter(Mandatory, Position = 2)][string]$Column)
+    if ($Database.Provider -eq 'Sqlite') {
+        $row = Invoke-Sql $Database 'SELECT name AS Name, "notnull" AS IsNotNull, dflt_value AS Dflt FROM pragma_table_info(@t) WHERE name = @c COLLATE NOCASE' -Parameters @{ t = $Table; c = $Column }
+    }
+    else {
+        $row = Invoke-Sql $Database @"
+SELECT c.name AS Name, CASE WHEN c.is_nullable = 1 THEN 0 ELSE 1 END AS IsNotNull, OBJECT_DEFINITION(c.default_object_id) AS Dflt
+FROM sys.columns c WHERE c.object_id = OBJECT_ID(QUOTENAME(@s) + N'.' + QUOTENAME(@t)) AND c.name = @c
+"@ -Parameters @{ s = $Database.Schema; t = $Table; c = $Column }
+    }
+    if ($null -eq $row) { return $null }
+    [pscustomobject]@{ Name = $row.Name; Nullable = -not [bool][int]$row.IsNotNull; Default = $row.Dflt }
+}
+
+Export-ModuleMember -Function Get-TestColumnDefinition
 
 function Get-TestShadowColumn {
     <# The internal shadow column an alterColumn added for -Column (its name starts with '<Column>__om_'), or $null. #>

@@ -93,6 +93,20 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
 
     private static string TypeWithCollation(ColumnInfo c) => c.Collation is null ? c.Type : $"{c.Type} COLLATE {c.Collation}";
 
+    public bool ChangesNullability => Capabilities.AlterColumnNullability;
+    public bool AddsDefaultLater => true;
+    // A T-SQL engine that names default constraints itself cannot drop one by the name it was given.
+    public bool DropsDefaultByName => Capabilities.DropDefaultConstraints;
+    // Adding a NOT NULL column with a default is metadata-only on Enterprise editions only (elsewhere it writes
+    // every row under a schema-modification lock): SQL Server adds it nullable and makes it NOT NULL at contract.
+    public bool AddsNotNullColumnWithDefault => false;
+    public bool RelaxesIndexedColumn(string type) =>
+        type.StartsWith("var", StringComparison.OrdinalIgnoreCase) || type.StartsWith("nvar", StringComparison.OrdinalIgnoreCase);
+    public bool DropsUniqueConstraints => true;
+    public MigrationException CannotChangeColumn(string what, string instead) =>
+        new(ErrorIds.NotSupportedByServer, $"{what}: " + Capabilities.Lacks(Capabilities.AlterColumnNullability
+            ? "dropping a default constraint by the name it was given" : "changing an existing column's nullability (ALTER COLUMN ... NULL / NOT NULL)") + ".", instead);
+
     public string MakeNullable(QualifiedName table, ColumnInfo column) => Capabilities.AlterColumnNullability
         ? $"ALTER TABLE {Table(table)} ALTER COLUMN {Quote(column.Name)} {TypeWithCollation(column)} NULL;"
         : throw Lacking("ALTER COLUMN ... NULL", $"Making the NOT NULL column {table}.{column.Name} nullable (so that code which no longer writes it keeps working)",
@@ -247,7 +261,8 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
                     onInsert.Add($"UPDATE {t} SET {column} = {fill} WHERE {unwritten} AND {fill} IS NOT NULL AND {Differ(column, fill, f.Type)} AND {insertedOnly};");
                     // A statement that writes the new column keeps its value (even an unchanged one); one that
                     // does not is old code, and the new column follows up of what it changed.
-                    onUpdate.Add($"IF NOT UPDATE({column})\n        UPDATE {t} SET {column} = {fill} WHERE {Differ(column, fill, f.Type)} AND {updatedOnly} AND ({column} IS NULL OR {UpChanged(f.Up, f.Type)});");
+                    var keepsNotNull = f.NotNull ? $" AND {fill} IS NOT NULL" : "";
+                    onUpdate.Add($"IF NOT UPDATE({column})\n        UPDATE {t} SET {column} = {fill} WHERE {Differ(column, fill, f.Type)}{keepsNotNull} AND {updatedOnly} AND ({column} IS NULL OR {UpChanged(f.Up, f.Type)});");
                     break;
                 case MirrorRule m:
                     var (from, to) = (Quote(m.From), Quote(m.To));
@@ -260,10 +275,19 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
                     break;
                 case ShadowRule s:
                     var (col, shadow) = (Quote(s.Column), Quote(s.Shadow));
-                    onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})", s.Type)} AND {insertedOnly};");
+                    var upKeepsNotNull = s.NotNull ? $" AND ({s.Up}) IS NOT NULL" : "";
+                    if (s.Down is null)
+                        onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})", s.Type)}{upKeepsNotNull} AND {insertedOnly};");
+                    else
+                    {
+                        // New code inserted the new shape (the shadow holds a value of its own): the old column takes down of it.
+                        var shadowWritten = $"({shadow} IS NOT NULL{(s.Default is null ? "" : $" AND {Differ(shadow, $"({s.Default})", s.Type)}")})";
+                        onInsert.Add($"UPDATE {t} SET {col} = ({s.Down}) WHERE {shadowWritten} AND {Differ(col, $"({s.Down})", s.ColumnType)} AND {insertedOnly};");
+                        onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE NOT {shadowWritten} AND {Differ(shadow, $"({s.Up})", s.Type)}{upKeepsNotNull} AND {insertedOnly};");
+                    }
                     if (s.Down is not null)
                         onUpdate.Add($"IF UPDATE({shadow}) AND @backfill = 0\n        UPDATE {t} SET {col} = ({s.Down}) WHERE {Differ(col, $"({s.Down})", s.ColumnType)} AND {ChangedRows(s.Shadow, s.Type)} AND {UnchangedRows(s.Column, s.ColumnType)};");
-                    onUpdate.Add($"IF UPDATE({col})\n        UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})", s.Type)} AND {ChangedRows(s.Column, s.ColumnType)};");
+                    onUpdate.Add($"IF UPDATE({col})\n        UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})", s.Type)}{upKeepsNotNull} AND {ChangedRows(s.Column, s.ColumnType)};");
                     break;
             }
         }
