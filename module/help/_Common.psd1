@@ -33,6 +33,9 @@ How long to wait for another runner that holds the database's runner lock (one r
         MaxRetries       = @'
 How many times a step that hit a lock timeout (1222) or a deadlock (1205) is retried before the command fails, default 5, 0 to 100. A failed step leaves the migration in its "-ing" phase with LastError set; running the same command again resumes from the last checkpointed step.
 '@
+        InputObject      = @'
+A migration state piped from Get-MigrationState; you do not name this parameter. Its Id binds -Id, and its phase lets the command pass over, with a verbose line, the migrations it does not apply to (a Completed one given to Invoke-Migrate, a Pending one given to Request-Contract) instead of failing on them. An id named with -Id on the command line is an error when the command does not apply to it.
+'@
         WhatIf           = @'
 Shows what the command would do without doing it. For commands that run SQL, the exact statements that would run are printed, and nothing is touched, not even the state store.
 '@
