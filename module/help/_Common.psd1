@@ -7,7 +7,24 @@
         ConnectionString = @'
 The connection string of the target database. On SQL Server, for example 'Server=sql01;Database=Inventory;Encrypt=True;Integrated Security=True', or with -Authentication or -AccessToken 'Server=tcp:contoso.database.windows.net;Database=Inventory;Encrypt=True'. On SQLite, 'Data Source=/var/lib/inventory/inventory.db'.
 
-The connection string is never written to the output, the journal, verbose messages or errors. Set it once per session or pipeline job with $PSDefaultParameterValues (see about_OnlineMigrations) rather than repeating it.
+The connection string is never written to the output, the journal, verbose messages or errors. Set it once per session or pipeline job with $PSDefaultParameterValues (see about_OnlineMigrations) rather than repeating it. A relative SQLite path ('Data Source=inventory.db') is relative to the current PowerShell location (Set-Location), as every path in PowerShell is.
+
+Give either -ConnectionString or -SqlInstance (with -Database), not both.
+'@
+        SqlInstance      = @'
+The SQL Server instance, as dbatools and the SqlServer module take it: 'sql01', 'sql01\PROD', 'sql01,1433' or 'tcp:contoso.database.windows.net'. Use it with -Database instead of -ConnectionString. Without -SqlCredential, -AccessToken or -Authentication the connection uses Windows (integrated) authentication. Alias: -ServerInstance.
+'@
+        Database         = @'
+The database on -SqlInstance. With -Provider Sqlite, the SQLite database file (a relative path is relative to the current PowerShell location); it must exist.
+'@
+        SqlCredential    = @'
+A SQL login as a PSCredential (Get-Credential, or a credential from SecretManagement or an Azure Automation credential asset), with -SqlInstance or -ConnectionString. It is passed to SqlClient as a SqlCredential: the password stays a SecureString and is never put into a connection string, the output, the journal, verbose messages or errors. Do not combine it with User ID or Password in the connection string, nor with -AccessToken or -Authentication.
+'@
+        Encrypt          = @'
+Encryption of a connection made from -SqlInstance, as SqlClient's Encrypt keyword: Mandatory (SqlClient's default: encrypted, certificate validated), Optional (not encrypted unless the server requires it) or Strict (TDS 8.0). With -ConnectionString, write Encrypt= in the connection string instead.
+'@
+        TrustServerCertificate = @'
+With -SqlInstance, accepts the server's certificate without validating it (a self-signed certificate of a test server). Prefer a certificate the client trusts in production.
 '@
         Provider         = @'
 The database engine: SqlServer (the default; SQL Server 2016 and later, Azure SQL Database, Azure SQL Managed Instance) or Sqlite (the embedded engine, for trying the method on a laptop and for tests). -AccessToken and -Authentication apply to SQL Server only.

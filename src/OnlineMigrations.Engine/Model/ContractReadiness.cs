@@ -8,8 +8,10 @@ public sealed record GateCheck(string Name, bool Passed, string Detail)
 
 /// <summary>Whether a migration's contract may run, gate by gate. ExitCode: 0 ready, 1 error,
 /// 2 expand pending, 3 data migration pending, 4 waiting on a gate.</summary>
-public sealed class ContractReadiness
+public sealed class ContractReadiness : IOnDatabase
 {
+    public string? Server { get; set; }
+    public string? Database { get; set; }
     public required string Id { get; init; }
     public Phase Phase { get; init; }
     public bool Ready { get; init; }

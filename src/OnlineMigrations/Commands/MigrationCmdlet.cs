@@ -120,9 +120,34 @@ public abstract class MigrationCmdlet : PSCmdlet
 public abstract class DatabaseCmdlet : MigrationCmdlet
 {
     /// <summary>The target database's connection string. Never written anywhere.</summary>
-    [Parameter(Mandatory = true)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
-    public string ConnectionString { get; set; } = "";
+    public string? ConnectionString { get; set; }
+
+    /// <summary>dbatools-style: the SQL Server instance (server, server\instance, server,port).</summary>
+    [Parameter]
+    [Alias("ServerInstance")]
+    [ValidateNotNullOrEmpty]
+    public string? SqlInstance { get; set; }
+
+    /// <summary>The database on -SqlInstance; with -Provider Sqlite, the database file.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    /// <summary>A SQL login, passed to SqlClient as a SqlCredential; its password is never turned into text.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? SqlCredential { get; set; }
+
+    /// <summary>Encryption of a -SqlInstance connection (SqlClient's Encrypt): Mandatory (the default), Optional or Strict.</summary>
+    [Parameter]
+    [ValidateSet("Mandatory", "Optional", "Strict")]
+    public string? Encrypt { get; set; }
+
+    /// <summary>Trust the server's certificate without validating it (-SqlInstance connections).</summary>
+    [Parameter]
+    public SwitchParameter TrustServerCertificate { get; set; }
 
     [Parameter]
     public Provider Provider { get; set; } = Provider.SqlServer;
@@ -147,8 +172,65 @@ public abstract class DatabaseCmdlet : MigrationCmdlet
     [ValidateLength(1, 128)]
     public string StoreSchema { get; set; } = SqlServerStoreSql.DefaultSchema;
 
-    private protected override (string Target, string? File) StorageTarget() =>
-        string.IsNullOrEmpty(ConnectionString) ? base.StorageTarget() : StorageErrors.Describe(new ConnectionOptions { ConnectionString = ConnectionString, Provider = Provider });
+    private protected override (string Target, string? File) StorageTarget()
+    {
+        try { return StorageErrors.Describe(new ConnectionOptions { ConnectionString = ConnectionText(), Provider = Provider }); }
+        catch (MigrationException) { return base.StorageTarget(); }
+    }
+
+    /// <summary>True while the command only previews (-WhatIf): a SQLite file is then neither created nor switched to WAL.</summary>
+    private protected virtual bool Previewing => this.IsWhatIf();
+
+    /// <summary>
+    /// The connection string from -ConnectionString, or made from -SqlInstance and -Database. A relative SQLite
+    /// path is relative to the current PowerShell location (Set-Location), not to the process's directory.
+    /// </summary>
+    private string ConnectionText()
+    {
+        var byInstance = SqlInstance is not null || Database is not null;
+        if (ConnectionString is not null && byInstance)
+            throw new MigrationException(ErrorIds.InvalidArgument, "Both -ConnectionString and -SqlInstance/-Database were given (perhaps one of them from $PSDefaultParameterValues).",
+                "Give the database one way: -ConnectionString, or -SqlInstance with -Database (SQLite: -Provider Sqlite -Database path).");
+        if (ConnectionString is null && !byInstance)
+            throw new MigrationException(ErrorIds.InvalidArgument, "No database was given.",
+                "Pass -ConnectionString, or -SqlInstance with -Database (SQLite: -Provider Sqlite -Database path), or set one in $PSDefaultParameterValues (about_OnlineMigrations).");
+        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+        if (Provider == Provider.Sqlite)
+        {
+            if (SqlInstance is not null)
+                throw new MigrationException(ErrorIds.InvalidArgument, "-SqlInstance names a SQL Server, but -Provider is Sqlite.", "Give the SQLite database file with -Database, or use -Provider SqlServer.");
+            if (SqlCredential is not null || Encrypt is not null || TrustServerCertificate)
+                throw new MigrationException(ErrorIds.InvalidArgument, "-SqlCredential, -Encrypt and -TrustServerCertificate apply to SQL Server only, but -Provider is Sqlite.", "Remove them, or use -Provider SqlServer.");
+            return ConnectionString is not null ? Connector.ResolveSqlitePath(ConnectionString, here) : Connector.ForInstance(Provider.Sqlite, null, ResolvePath(Database!), false, null, false);
+        }
+        if (ConnectionString is not null) return ConnectionString;
+        if (SqlInstance is null)
+            throw new MigrationException(ErrorIds.InvalidArgument, "-Database was given without -SqlInstance.", "Add -SqlInstance (the SQL Server), or for a SQLite file add -Provider Sqlite.");
+        var integrated = SqlCredential is null && AccessToken is null && Authentication == EntraAuthentication.None;
+        return Connector.ForInstance(Provider.SqlServer, SqlInstance, Database, integrated, Encrypt, TrustServerCertificate);
+    }
+
+    /// <summary>Writes an output object, naming the server and the database it came from (Server, Database).</summary>
+    private protected new void WriteObject(object? value)
+    {
+        if (value is IOnDatabase on) Stamp(on);
+        base.WriteObject(value);
+    }
+
+    private protected new void WriteObject(object? value, bool enumerateCollection)
+    {
+        if (!enumerateCollection || value is not System.Collections.IEnumerable items) { WriteObject(value); return; }
+        foreach (var item in items) WriteObject(item);
+    }
+
+    private (string Server, string Database)? _identity;
+
+    private void Stamp(IOnDatabase on)
+    {
+        _identity ??= Connector.Identify(new ConnectionOptions { ConnectionString = ConnectionText(), Provider = Provider });
+        on.Server ??= _identity.Value.Server;
+        on.Database ??= _identity.Value.Database;
+    }
 
     /// <summary>
     /// The stored migrations named by <paramref name="ids"/> that <paramref name="command"/> applies to. Named on the
@@ -183,8 +265,10 @@ public abstract class DatabaseCmdlet : MigrationCmdlet
             throw new MigrationException(ErrorIds.InvalidConnection, "-AccessToken and -Authentication apply to SQL Server only, but -Provider is Sqlite.", "Remove them, or use -Provider SqlServer.");
         return new ConnectionOptions
         {
-            ConnectionString = ConnectionString,
+            ConnectionString = ConnectionText(),
             Provider = Provider,
+            Login = SqlCredential is { } credential ? new SqlLogin(credential.UserName, credential.Password) : null,
+            Preview = Previewing,
             AccessToken = AccessToken,
             Entra = Authentication,
             EntraClientId = ClientId,
