@@ -32,6 +32,8 @@ public sealed class InvokeExpandCommand : ChangeCmdlet
     [Parameter]
     public SwitchParameter Script { get; set; }
 
+    private protected override bool Previewing => Script || base.Previewing;
+
     // Migrations expanded by this command (over every piped record), for the conflict check, and the
     // first that failed: the ones after it build on it, so they wait.
     private readonly List<MigrationDefinition> _batch = [];

@@ -21,10 +21,12 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
     [ValidateRange(1, 1_000_000)]
     public int? BatchSize { get; set; }
 
+    [Duration]
     [Parameter]
     public TimeSpan TargetBatchDuration { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>A pause between batches, to leave room for the application.</summary>
+    [Duration]
     [Parameter]
     public TimeSpan? Delay { get; set; }
 
@@ -34,6 +36,7 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
     public long? MaxRows { get; set; }
 
     /// <summary>Stop cleanly after the batch that ends past this duration (for runbooks with a time limit).</summary>
+    [Duration]
     [Parameter]
     public TimeSpan? MaxDuration { get; set; }
 

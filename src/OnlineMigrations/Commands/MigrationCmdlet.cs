@@ -284,10 +284,12 @@ public abstract class DatabaseCmdlet : MigrationCmdlet
 public abstract class ChangeCmdlet : DatabaseCmdlet
 {
     /// <summary>The SQL lock timeout of each DDL statement.</summary>
+    [Duration]
     [Parameter]
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long to wait for another runner on the same database (default: fail at once, naming it).</summary>
+    [Duration]
     [Parameter]
     public TimeSpan RunnerTimeout { get; set; } = TimeSpan.Zero;
 
