@@ -17,12 +17,18 @@ namespace OnlineMigrations.Commands;
 /// </summary>
 public abstract class MigrationCmdlet : PSCmdlet
 {
-    internal IReporter Reporter => new CmdletReporter(this);
+    private CmdletReporter? _reporter;
+    internal IReporter Reporter => _reporter ??= new CmdletReporter(this);
 
     /// <summary>Runs the whole command: anything that escapes <paramref name="work"/> terminates it as an ErrorRecord with an error id.</summary>
     protected void Guard(Action work)
     {
-        try { work(); }
+        try
+        {
+            // A progress bar the engine left open (a backfill that stopped, failed or finished) is completed here.
+            try { work(); }
+            finally { _reporter?.CompleteOpen(); }
+        }
         catch (Exception e) when (!IsPowerShellFlow(e))
         {
             var record = ToErrorRecord(e);
@@ -313,8 +319,19 @@ internal sealed class CmdletReporter(MigrationCmdlet cmdlet) : IReporter
         cmdlet.AzureDevOps($"##vso[task.logissue type=warning]{MigrationCmdlet.VsoEscape(message)}");
     }
 
+    private string? _open;
+
+    /// <summary>Completes the bar of the last activity if it is still open, so none is left behind when a command ends.</summary>
+    public void CompleteOpen()
+    {
+        if (_open is null || cmdlet.Stopping) return;
+        cmdlet.WriteProgress(new ProgressRecord(ActivityId, _open, "done") { PercentComplete = 100, RecordType = ProgressRecordType.Completed });
+        _open = null;
+    }
+
     public void Progress(ProgressReport report)
     {
+        _open = report.Completed ? null : report.Activity;
         var record = new ProgressRecord(ActivityId, report.Activity, string.IsNullOrEmpty(report.Status) ? " " : report.Status)
         {
             PercentComplete = Math.Clamp(report.PercentComplete, 0, 100),
