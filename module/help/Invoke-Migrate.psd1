@@ -48,6 +48,7 @@ Azure SQL: pauses while the log-write rate is above this percentage of the servi
 '@
     }
     Inputs      = @(
+        @{ Type = 'OnlineMigrations.Engine.Model.MigrationState'; Description = 'States from Get-MigrationState: Invoke-Migrate acts on the migrations in a phase it applies to and passes over the others (Completed, Pending, ...) with a verbose line, without an error.' }
         @{ Type = 'System.String[]'; Description = 'Migration ids, by the property name Id (for example from Get-MigrationState).' }
     )
     Outputs     = @(
