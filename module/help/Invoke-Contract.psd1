@@ -26,6 +26,7 @@ Runs steps that cannot run online: a final NOT NULL on a column, or trusting a c
 '@
     }
     Inputs      = @(
+        @{ Type = 'OnlineMigrations.Engine.Model.MigrationState'; Description = 'States from Get-MigrationState: Invoke-Contract acts on the migrations in a phase it applies to and passes over the others (Completed, Pending, ...) with a verbose line, without an error.' }
         @{ Type = 'System.String[]'; Description = 'Migration ids, by the property name Id (for example ContractReadiness objects from Test-ContractReady).' }
     )
     Outputs     = @(

@@ -36,7 +36,7 @@ BeforeAll {
         $phase = (Get-MigrationState @cn -Id $Id).Phase
         $before = Get-TestCatalogSnapshot $Database
         $record = $null
-        try { $null = Invoke-Contract @cn -Id $Id -Confirm:$false -WarningAction SilentlyContinue }
+        try { $null = Invoke-Contract @cn -Id $Id -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop }
         catch { $record = $_ }
         $record | Should -Not -BeNullOrEmpty -Because "contract of $Id must be refused ($($Failed -join ', '))"
         $record.FullyQualifiedErrorId | Should -BeLike 'ContractRefused,*'

@@ -50,7 +50,7 @@ Describe 'Atomic contract on <Provider>' -ForEach (Get-TestProvider) {
         if ($Provider -eq 'Sqlite') { Invoke-Sql $db "CREATE VIEW $view AS SELECT Id, Amount FROM $t" }
         else { Invoke-Sql $db "CREATE VIEW $view WITH SCHEMABINDING AS SELECT Id, Amount FROM $t" }
         $null = Request-Contract @om -Id '0001_widen_amount' -Confirm:$false
-        { Invoke-Contract @om -Id '0001_widen_amount' -Force -Reason 'test: the swap must fail' -Confirm:$false -WarningAction SilentlyContinue } | Should -Throw
+        { Invoke-Contract @om -Id '0001_widen_amount' -Force -Reason 'test: the swap must fail' -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop } | Should -Throw
 
         # The application keeps writing Amount (old and new code use the column's own name).
         Invoke-Sql $db "UPDATE $t SET Amount = 999 WHERE Id = 1"

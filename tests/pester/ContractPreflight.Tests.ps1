@@ -29,7 +29,7 @@ BeforeAll {
         foreach ($force in $false, $true) {
             $extra = if ($force) { @{ Force = $true; Reason = 'try anyway' } } else { @{} }
             $record = $null
-            try { $null = Invoke-Contract @om -Id $Id @extra -Confirm:$false -WarningAction SilentlyContinue }
+            try { $null = Invoke-Contract @om -Id $Id @extra -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop }
             catch { $record = $_ }
             $record | Should -Not -BeNullOrEmpty -Because "contract must be refused (Force: $force)"
             $record.FullyQualifiedErrorId | Should -BeLike 'ContractRefused,*'
@@ -144,7 +144,7 @@ Describe 'Contract preflight on <Provider>' -ForEach (Get-TestProvider) {
                 Request-Contract @om -Id 0001_drop_host -Confirm:$false | Out-Null
                 $catalog = Get-TestCatalogSnapshot $db
                 $data = Get-TestDataSnapshot $db
-                { Invoke-Contract @om -Id 0001_drop_host -Force -Reason 'the view goes too' -Confirm:$false -WarningAction SilentlyContinue } | Should -Throw
+                { Invoke-Contract @om -Id 0001_drop_host -Force -Reason 'the view goes too' -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop } | Should -Throw
                 $state = Get-MigrationState @om -Id 0001_drop_host
                 $state.Phase | Should -Be 'Contracting'
                 $state.LastError | Should -Not -BeNullOrEmpty

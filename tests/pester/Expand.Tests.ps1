@@ -24,6 +24,8 @@ BeforeAll {
         finally { Remove-Item -LiteralPath $file -Force -ErrorAction SilentlyContinue }
     }
     function script:Get-ErrorOf([scriptblock]$Command) {
+        # Per-item errors are non-terminating (about_OnlineMigrations): Stop makes each one catchable here.
+        $ErrorActionPreference = 'Stop'
         try { & $Command; $null } catch { $_ }
     }
 }

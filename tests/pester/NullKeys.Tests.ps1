@@ -55,7 +55,7 @@ Describe 'Rows a keyset walk would miss, on SQLite' {
         $folder = New-TestMigrationFolder $db -Files @{ '0001_a.json' = $addDoubled }
         $before = Get-TestCatalogSnapshot $db
         $err = $null
-        try { Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue | Out-Null } catch { $err = $_ }
+        try { Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop | Out-Null } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'NoUsableKey*'
         $err.Exception.Message | Should -BeLike '*primary key (Code) allows NULL*'
         $err.Exception.Message | Should -BeLike '*rowid, _rowid_ and oid*'
@@ -84,7 +84,7 @@ Describe 'A unique clustered index on a nullable column, on <Provider>' -ForEach
         $folder = New-TestMigrationFolder $db -Files @{ '0001_a.json' = $addDoubled }
         $before = Get-TestCatalogSnapshot $db
         $err = $null
-        try { Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue | Out-Null } catch { $err = $_ }
+        try { Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop | Out-Null } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'NoUsableKey*'
         $err.Exception.Message | Should -BeLike '*UX_Things_Code allows NULL in Code*'
         Get-TestCatalogSnapshot $db | Should -Be $before

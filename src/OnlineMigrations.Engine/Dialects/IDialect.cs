@@ -126,6 +126,8 @@ public interface IDialect
     TimeSpan DefaultBatchPause(TimeSpan batch);
     /// <summary>True where a varchar or char key must be bound as a varchar parameter to compare under its collation.</summary>
     bool AnsiKeyParameters { get; }
+    /// <summary>What applications on this engine must know when a table gets its first trigger (expand warns with it).</summary>
+    string FirstTriggerWarning(QualifiedName table);
     /// <summary>The column type of an object-version column.</summary>
     string ObjectVersionType { get; }
     /// <summary>One statement as a runnable script writes it (GO after each batch on SQL Server, a semicolon on SQLite).</summary>

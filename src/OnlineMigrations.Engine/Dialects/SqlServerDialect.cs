@@ -363,6 +363,9 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     // A batch locks only its own rows: writers wait for nothing but those.
     public TimeSpan DefaultBatchPause(TimeSpan batch) => TimeSpan.Zero;
     public bool AnsiKeyParameters => true;
+    public string FirstTriggerWarning(QualifiedName table) =>
+        $"{table} gets its first trigger. Applications that write it with OUTPUT but without INTO (EF Core 7 and later does) must declare the trigger (EF Core: HasTrigger), and bulk loads must fire triggers (SqlBulkCopyOptions.FireTriggers, BULK INSERT ... FIRE_TRIGGERS) or old and new columns drift apart. See the README, \"What applications must do\".";
+
     public string ObjectVersionType => $"varchar({ObjectVersion.MaxLength})";
     public string ScriptStatement(string statement) => statement + "\nGO\n";
 

@@ -249,6 +249,9 @@ public sealed class SqliteDialect : IDialect
     // between batches (bench/results.md: without the gap, writers wait seconds), so a quarter of the batch.
     public TimeSpan DefaultBatchPause(TimeSpan batch) => TimeSpan.FromTicks(batch.Ticks / 4);
     public bool AnsiKeyParameters => false;
+    public string FirstTriggerWarning(QualifiedName table) =>
+        $"{table} gets its first trigger. On SQLite it runs inside every INSERT, UPDATE and upsert of the table (RETURNING and sqlite3 .import included), so each write takes a little longer while holding SQLite's single write lock: applications must wait for a busy database rather than fail (PRAGMA busy_timeout, or 'Default Timeout' in Microsoft.Data.Sqlite). See the README, \"What applications must do\".";
+
     public string ObjectVersionType => "TEXT";
     public string ScriptStatement(string statement) => statement.EndsWith(';') ? statement + "\n" : statement + ";\n";
     public string EstimateRows(QualifiedName table) => CountRows(table);
