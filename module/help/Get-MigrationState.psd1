@@ -14,12 +14,16 @@ The folder of migration files (or one file). With it, migrations not yet in the 
         Id   = @'
 Returns only the migrations with these ids (case-insensitive). Accepts the Id property of piped objects. Completes from -Path, else from the database of -ConnectionString.
 '@
+        Summary = @'
+Over a fleet of databases (several -ConnectionString or -Database, or targets piped from a CSV file), returns one MigrationFleetSummary per migration instead of a row per database and migration: Targets (the databases read), how many are at each phase (Pending, Expanding, Expanded, Migrating, Migrated, Contracting, Completed, RollingBack, RolledBack), Unknown (read, but the migration is neither in their store nor, with -Path, in the files) and Unreadable (databases whose state could not be read; each one's error is written). Without -Summary every row carries Server and Database, so 'Group-Object Id, Phase' gives the same counts.
+'@
     }
     Inputs      = @(
         @{ Type = 'System.String[]'; Description = 'Migration ids, by the property name Id (for example from Get-Migration).' }
     )
     Outputs     = @(
-        @{ Type = 'OnlineMigrations.Engine.Model.MigrationState'; Description = 'Id, Description, Phase, Drift, ObjectVersion, DeprecationWindow, ExpandStartedAt, ExpandedAt, MigratedAt, ContractRequested, ContractRequestedAt, ContractRequestedBy, CompletedAt, RolledBackAt, LastError, Checksum, FileChecksum, Path. Times are UTC.' }
+        @{ Type = 'OnlineMigrations.Engine.Model.MigrationState'; Description = 'Id, Description, Phase, Drift, ObjectVersion, DeprecationWindow, ExpandStartedAt, ExpandedAt, MigratedAt, ContractRequested, ContractRequestedAt, ContractRequestedBy, CompletedAt, RolledBackAt, LastError, Checksum, FileChecksum, Path. Times are UTC. Server and Database name the database of the row.' }
+        @{ Type = 'OnlineMigrations.Engine.Model.MigrationFleetSummary'; Description = 'With -Summary: Id, Targets, a count per phase, Unknown and Unreadable.' }
     )
     Notes       = @'
 The default table shows Id, Phase, Drift, ExpandedAt, MigratedAt, Requested (when the contract was requested), CompletedAt and the start of LastError. Use Format-List * to see every property, or (Get-MigrationState -Id x).LastError for the whole error.
@@ -58,6 +62,13 @@ if ($bad) {
 PS> Get-MigrationState | Test-ContractReady | Where-Object Ready | Invoke-Contract -Confirm:$false
 '@
             Remarks = 'The Id property flows through the pipeline by property name.'
+        }
+        @{
+            Title   = 'Where a fleet of databases stands, per migration'
+            Code    = @'
+PS> Import-Csv ./fleet.csv | Get-MigrationState -Path ./migrations -Summary | Format-Table Id, Targets, Pending, Expanded, Migrated, Completed, Unreadable
+'@
+            Remarks = 'fleet.csv has a ConnectionString column (or SqlInstance and Database), and a Provider column for SQLite. A database that cannot be read is an error naming it, and is counted as Unreadable.'
         }
     )
     Links       = @('Test-ContractReady', 'Get-MigrationJournal', 'about_OnlineMigrations')

@@ -10,12 +10,18 @@ The connection string of the target database. On SQL Server, for example 'Server
 The connection string is never written to the output, the journal, verbose messages or errors. Set it once per session or pipeline job with $PSDefaultParameterValues (see about_OnlineMigrations) rather than repeating it. A relative SQLite path ('Data Source=inventory.db') is relative to the current PowerShell location (Set-Location), as every path in PowerShell is.
 
 Give either -ConnectionString or -SqlInstance (with -Database), not both.
+
+Several connection strings make a fleet: the command works on each database in turn, each with its own runner lock, state and journal, and a database that fails (cannot connect, its runner lock held, a step failed) is a non-terminating error whose TargetObject and message name its server and database, and the next database runs. Accepts the ConnectionString property of piped objects, so 'Import-Csv fleet.csv | Invoke-Expand -Path ./migrations' works on every row of a CSV file with a ConnectionString (and Provider) column. With one database on the command line, the command behaves as it always has: a problem of the whole command (cannot connect, runner busy) terminates it.
 '@
         SqlInstance      = @'
 The SQL Server instance, as dbatools and the SqlServer module take it: 'sql01', 'sql01\PROD', 'sql01,1433' or 'tcp:contoso.database.windows.net'. Use it with -Database instead of -ConnectionString. Without -SqlCredential, -AccessToken or -Authentication the connection uses Windows (integrated) authentication. Alias: -ServerInstance.
+
+Several instances (and several -Database) make a fleet: every database on every instance, each in turn, as with several -ConnectionString. Accepts the SqlInstance property of piped objects (a CSV file with SqlInstance and Database columns).
 '@
         Database         = @'
 The database on -SqlInstance. With -Provider Sqlite, the SQLite database file (a relative path is relative to the current PowerShell location); it must exist.
+
+Several databases make a fleet (see -ConnectionString). Accepts the Database property of piped objects. An object this module wrote (a MigrationState, a ContractReadiness) also has a Database property: piped into a command whose -ConnectionString is given, it selects, among several connection strings, the one of that database, and with one connection string it changes nothing.
 '@
         SqlCredential    = @'
 A SQL login as a PSCredential (Get-Credential, or a credential from SecretManagement or an Azure Automation credential asset), with -SqlInstance or -ConnectionString. It is passed to SqlClient as a SqlCredential: the password stays a SecureString and is never put into a connection string, the output, the journal, verbose messages or errors. Do not combine it with User ID or Password in the connection string, nor with -AccessToken or -Authentication.
@@ -27,7 +33,13 @@ Encryption of a connection made from -SqlInstance, as SqlClient's Encrypt keywor
 With -SqlInstance, accepts the server's certificate without validating it (a self-signed certificate of a test server). Prefer a certificate the client trusts in production.
 '@
         Provider         = @'
-The database engine: SqlServer (the default; SQL Server 2016 and later, Azure SQL Database, Azure SQL Managed Instance) or Sqlite (the embedded engine, for trying the method on a laptop and for tests). -AccessToken and -Authentication apply to SQL Server only.
+The database engine: SqlServer (the default; SQL Server 2016 and later, Azure SQL Database, Azure SQL Managed Instance) or Sqlite (the embedded engine, for trying the method on a laptop and for tests). -AccessToken and -Authentication apply to SQL Server only. Accepts the Provider property of piped objects (a Provider column of a fleet's CSV file).
+'@
+        Shard            = @'
+With -ShardCount, the part of the targets this call works on, from 0 to ShardCount - 1; the other targets are passed over with a verbose line. Each target belongs to exactly one part, chosen by a stable hash of its identity (provider, server and database in lower case; for SQLite the full path of the file), so the parts do not depend on the order of the list or on the machine: n workers given the same fleet and -Shard 0 to n - 1 split it without coordinating, and a database that a killed worker left half-done is resumed by the worker whose part it is, on its next run. In an Azure DevOps job with 'strategy: parallel: n', pass -Shard ($env:SYSTEM_JOBPOSITIONINPHASE - 1) -ShardCount $env:SYSTEM_TOTALJOBSINPHASE; in a Kubernetes indexed job, -Shard $env:JOB_COMPLETION_INDEX.
+'@
+        ShardCount       = @'
+How many parts the targets are split into (1 to 10000), with -Shard; see -Shard.
 '@
         AccessToken      = @'
 A static Microsoft Entra ID access token for SQL Server (resource https://database.windows.net/), for example from 'az account get-access-token --resource https://database.windows.net/ --query accessToken -o tsv'. The token is not refreshed: for runs longer than its lifetime (about an hour) use -Authentication instead. Do not combine it with -Authentication or with credentials in the connection string.

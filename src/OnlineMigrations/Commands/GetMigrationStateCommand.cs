@@ -7,7 +7,7 @@ namespace OnlineMigrations.Commands;
 
 /// <summary>Get-MigrationState: where every migration stands; with -Path, pending and drifted ones too.</summary>
 [Cmdlet(VerbsCommon.Get, "MigrationState")]
-[OutputType(typeof(MigrationState))]
+[OutputType(typeof(MigrationState), typeof(MigrationFleetSummary))]
 public sealed class GetMigrationStateCommand : DatabaseCmdlet
 {
     [Parameter]
@@ -19,15 +19,34 @@ public sealed class GetMigrationStateCommand : DatabaseCmdlet
     [ArgumentCompleter(typeof(MigrationIdCompleter))]
     public string[]? Id { get; set; }
 
+    /// <summary>Instead of a row per target and migration, one per migration: how many targets are at each phase.</summary>
+    [Parameter]
+    public SwitchParameter Summary { get; set; }
+
+    // With -Summary, over every target: each migration's phase on each target read, and the targets read.
+    private readonly Dictionary<string, Dictionary<string, Phase>> _phases = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _read = [];
+
     protected override void ProcessRecord() => Guard(() =>
     {
         var files = Path is null ? [] : MigrationReader.Read(ResolvePath(Path));
         using var target = TargetDatabase.OpenForReading(Connection(), Reporter);
-        foreach (var state in StateReport.Build(target, files))
+        var states = StateReport.Build(target, files);
+        _read.Add(TargetKey);
+        foreach (var state in states)
         {
             if (Id is not null && !Id.Contains(state.Id, StringComparer.OrdinalIgnoreCase)) continue;
             if (state.Drift) WriteWarning($"{state.Id}: the file {state.Path} differs from the applied definition (checksum {state.FileChecksum?[..12]} vs {state.Checksum?[..12]}). The applied definition is what later phases use; restore the file, or write a new migration for the change.");
-            WriteObject(state);
+            if (!Summary) { WriteObject(state); continue; }
+            if (!_phases.TryGetValue(state.Id, out var on)) _phases[state.Id] = on = [];
+            on[TargetKey] = state.Phase;
         }
     });
+
+    protected override void EndProcessing()
+    {
+        if (!Summary) return;
+        foreach (var (id, on) in _phases.OrderBy(p => p.Key, Comparer<string>.Create(MigrationDefinition.CompareIds)))
+            base.WriteObject(MigrationFleetSummary.From(id, on.Values.GroupBy(p => p).ToDictionary(g => g.Key, g => g.Count()), _read.Count, TargetsFailed));
+    }
 }

@@ -34,10 +34,15 @@ public sealed class InvokeExpandCommand : ChangeCmdlet
 
     private protected override bool Previewing => Script || base.Previewing;
 
-    // Migrations expanded by this command (over every piped record), for the conflict check, and the
-    // first that failed: the ones after it build on it, so they wait.
-    private readonly List<MigrationDefinition> _batch = [];
-    private string? _failed;
+    // For each target: the migrations expanded by this command (over every piped record), for the conflict
+    // check, and the first that failed: the ones after it build on it, so they wait.
+    private sealed class Run
+    {
+        public List<MigrationDefinition> Batch { get; } = [];
+        public string? Failed { get; set; }
+    }
+
+    private readonly Dictionary<string, Run> _runs = [];
 
     protected override void ProcessRecord() => Guard(() =>
     {
@@ -49,25 +54,26 @@ public sealed class InvokeExpandCommand : ChangeCmdlet
         }
         using var target = TargetDatabase.OpenForChanges(ChangeConnection(), Reporter, "Invoke-Expand");
         var expander = new Expander(target);
+        if (!_runs.TryGetValue(TargetKey, out var run)) _runs[TargetKey] = run = new Run();
         List<(MigrationDefinition Definition, Engine.Store.StoredMigration? Stored)> pending = [];
         if (!Item(Id is { Length: 1 } ? Id[0] : null, () => pending = expander.Pending(files, Id))) return;
         if (pending.Count == 0) WriteVerbose("No migration is pending: nothing to expand.");
         foreach (var (definition, stored) in pending)
         {
-            if (_failed is not null)
+            if (run.Failed is not null)
             {
-                WriteWarning($"{definition.Id}: not expanded, because {_failed} before it failed; fix that one and run Invoke-Expand again.");
+                WriteWarning($"{definition.Id}: not expanded, because {run.Failed} before it failed; fix that one and run Invoke-Expand again.");
                 continue;
             }
             var done = Item(definition.Id, () =>
             {
-                expander.CheckConflicts(definition, _batch);
+                expander.CheckConflicts(definition, run.Batch);
                 var plan = expander.Plan(definition, stored, AllowOffline);
                 if (!ShouldProcess(definition.Id, $"Expand ({plan.Steps.Count} steps)")) return;
                 WriteObject(expander.Run(plan, stored, AllowOffline, AllowExpressionErrors));
-                _batch.Add(definition);
+                run.Batch.Add(definition);
             });
-            if (!done) _failed = definition.Id;
+            if (!done) run.Failed = definition.Id;
         }
     });
 

@@ -57,12 +57,16 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
 
     private static readonly Phase[] Migratable = [Phase.Expanded, Phase.Migrating, Phase.Migrated];
 
-    // One run over every piped record: -MaxRows and -MaxDuration count over all of them.
+    // One run over every piped record and every target: -MaxRows and -MaxDuration count over all of them.
     private readonly Stopwatch _clock = new();
     private long _rows;
     private bool _stopped;
 
-    protected override void BeginProcessing() => _clock.Start();
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        _clock.Start();
+    }
 
     protected override void ProcessRecord() => Guard(() =>
     {

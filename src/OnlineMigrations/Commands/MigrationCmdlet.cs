@@ -21,20 +21,24 @@ public abstract class MigrationCmdlet : PSCmdlet
     internal IReporter Reporter => _reporter ??= new CmdletReporter(this);
 
     /// <summary>Runs the whole command: anything that escapes <paramref name="work"/> terminates it as an ErrorRecord with an error id.</summary>
-    protected void Guard(Action work)
+    protected virtual void Guard(Action work)
+    {
+        if (Caught(work) is not { } record) return;
+        AzureDevOps($"##vso[task.logissue type=error]{VsoEscape(record.Exception.Message)}");
+        ThrowTerminatingError(record);
+    }
+
+    /// <summary>Runs <paramref name="work"/>; what escapes it (but PowerShell's own flow) is returned as an ErrorRecord.</summary>
+    private protected ErrorRecord? Caught(Action work)
     {
         try
         {
             // A progress bar the engine left open (a backfill that stopped, failed or finished) is completed here.
             try { work(); }
             finally { _reporter?.CompleteOpen(); }
+            return null;
         }
-        catch (Exception e) when (!IsPowerShellFlow(e))
-        {
-            var record = ToErrorRecord(e);
-            AzureDevOps($"##vso[task.logissue type=error]{VsoEscape(record.Exception.Message)}");
-            ThrowTerminatingError(record);
-        }
+        catch (Exception e) when (!IsPowerShellFlow(e)) { return ToErrorRecord(e); }
     }
 
     /// <summary>
@@ -67,9 +71,14 @@ public abstract class MigrationCmdlet : PSCmdlet
     /// <summary>Writes an engine error without stopping the pipeline (for per-item failures).</summary>
     protected void WriteMigrationError(MigrationException e, string? target = null)
     {
-        AzureDevOps($"##vso[task.logissue type=error]{VsoEscape(e.Message)}");
-        WriteError(ToErrorRecord(e, target));
+        var record = ToErrorRecord(e, target);
+        if (FleetTarget is { } on) record.ErrorDetails = new ErrorDetails($"{on}: {e.Message}") { RecommendedAction = e.RecommendedAction };
+        AzureDevOps($"##vso[task.logissue type=error]{VsoEscape(record.ErrorDetails.Message)}");
+        WriteError(record);
     }
+
+    /// <summary>In a call over several databases, the one being worked on (its server and database), which every error names.</summary>
+    private protected virtual string? FleetTarget => null;
 
     /// <summary>The ErrorRecord for any exception: the product's own, or one made for it with an error id.</summary>
     internal ErrorRecord ToErrorRecord(Exception e) => e switch
@@ -122,24 +131,24 @@ public abstract class MigrationCmdlet : PSCmdlet
     protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
 }
 
-/// <summary>A cmdlet that reads or changes a database.</summary>
-public abstract class DatabaseCmdlet : MigrationCmdlet
+/// <summary>A cmdlet that reads or changes a database, or each database of a fleet (DatabaseCmdlet.Targets.cs).</summary>
+public abstract partial class DatabaseCmdlet : MigrationCmdlet
 {
-    /// <summary>The target database's connection string. Never written anywhere.</summary>
-    [Parameter]
+    /// <summary>The target databases' connection strings. Never written anywhere.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
-    public string? ConnectionString { get; set; }
+    public string[]? ConnectionString { get; set; }
 
     /// <summary>dbatools-style: the SQL Server instance (server, server\instance, server,port).</summary>
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("ServerInstance")]
     [ValidateNotNullOrEmpty]
-    public string? SqlInstance { get; set; }
+    public string[]? SqlInstance { get; set; }
 
-    /// <summary>The database on -SqlInstance; with -Provider Sqlite, the database file.</summary>
-    [Parameter]
+    /// <summary>The databases on each -SqlInstance; with -Provider Sqlite, the database files.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
-    public string? Database { get; set; }
+    public string[]? Database { get; set; }
 
     /// <summary>A SQL login, passed to SqlClient as a SqlCredential; its password is never turned into text.</summary>
     [Parameter]
@@ -155,7 +164,7 @@ public abstract class DatabaseCmdlet : MigrationCmdlet
     [Parameter]
     public SwitchParameter TrustServerCertificate { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public Provider Provider { get; set; } = Provider.SqlServer;
 
     /// <summary>A static Entra ID access token for SQL Server.</summary>
@@ -193,27 +202,28 @@ public abstract class DatabaseCmdlet : MigrationCmdlet
     /// </summary>
     private string ConnectionText()
     {
-        var byInstance = SqlInstance is not null || Database is not null;
-        if (ConnectionString is not null && byInstance)
+        var (connectionString, sqlInstance, database) = Current;
+        var byInstance = sqlInstance is not null || database is not null;
+        if (connectionString is not null && byInstance)
             throw new MigrationException(ErrorIds.InvalidArgument, "Both -ConnectionString and -SqlInstance/-Database were given (perhaps one of them from $PSDefaultParameterValues).",
                 "Give the database one way: -ConnectionString, or -SqlInstance with -Database (SQLite: -Provider Sqlite -Database path).");
-        if (ConnectionString is null && !byInstance)
+        if (connectionString is null && !byInstance)
             throw new MigrationException(ErrorIds.InvalidArgument, "No database was given.",
                 "Pass -ConnectionString, or -SqlInstance with -Database (SQLite: -Provider Sqlite -Database path), or set one in $PSDefaultParameterValues (about_OnlineMigrations).");
         var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
         if (Provider == Provider.Sqlite)
         {
-            if (SqlInstance is not null)
+            if (sqlInstance is not null)
                 throw new MigrationException(ErrorIds.InvalidArgument, "-SqlInstance names a SQL Server, but -Provider is Sqlite.", "Give the SQLite database file with -Database, or use -Provider SqlServer.");
             if (SqlCredential is not null || Encrypt is not null || TrustServerCertificate)
                 throw new MigrationException(ErrorIds.InvalidArgument, "-SqlCredential, -Encrypt and -TrustServerCertificate apply to SQL Server only, but -Provider is Sqlite.", "Remove them, or use -Provider SqlServer.");
-            return ConnectionString is not null ? Connector.ResolveSqlitePath(ConnectionString, here) : Connector.ForInstance(Provider.Sqlite, null, ResolvePath(Database!), false, null, false);
+            return connectionString is not null ? Connector.ResolveSqlitePath(connectionString, here) : Connector.ForInstance(Provider.Sqlite, null, ResolvePath(database!), false, null, false);
         }
-        if (ConnectionString is not null) return ConnectionString;
-        if (SqlInstance is null)
+        if (connectionString is not null) return connectionString;
+        if (sqlInstance is null)
             throw new MigrationException(ErrorIds.InvalidArgument, "-Database was given without -SqlInstance.", "Add -SqlInstance (the SQL Server), or for a SQLite file add -Provider Sqlite.");
         var integrated = SqlCredential is null && AccessToken is null && Authentication == EntraAuthentication.None;
-        return Connector.ForInstance(Provider.SqlServer, SqlInstance, Database, integrated, Encrypt, TrustServerCertificate);
+        return Connector.ForInstance(Provider.SqlServer, sqlInstance, database, integrated, Encrypt, TrustServerCertificate);
     }
 
     /// <summary>Writes an output object, naming the server and the database it came from (Server, Database).</summary>
@@ -228,8 +238,6 @@ public abstract class DatabaseCmdlet : MigrationCmdlet
         if (!enumerateCollection || value is not System.Collections.IEnumerable items) { WriteObject(value); return; }
         foreach (var item in items) WriteObject(item);
     }
-
-    private (string Server, string Database)? _identity;
 
     private void Stamp(IOnDatabase on)
     {
