@@ -192,3 +192,47 @@ Describe 'Shards of a fleet' {
         { Get-MigrationState -Provider Sqlite -Database $files -Shard 0 } | Should -Throw -ErrorId 'InvalidArgument*'
     }
 }
+
+Describe 'A worker killed mid-fleet' {
+    BeforeAll {
+        $script:dbs = @(1..6 | ForEach-Object { New-TestDatabase -Provider Sqlite })
+        foreach ($d in $dbs) { Initialize-TestBaseline $d; Invoke-Sql $d 'CREATE TABLE Runs (x int)' | Out-Null }
+        # Step 1 counts its runs, step 2 is slow (the worker is killed in it or between targets), step 3 adds a column.
+        $slow = 'CREATE TABLE SlowDone AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000000) SELECT COUNT(*) AS n FROM c'
+        $script:folder = New-TestMigrationFolder $dbs[0] -Files @{ '0001_counted.json' = @"
+{ "operations": [
+    { "sql": { "expand": "INSERT INTO Runs (x) VALUES (1)" } },
+    { "sql": { "expand": "$slow" } },
+    { "addColumn": { "table": "dbo.Instances", "column": { "name": "AfterSlow", "type": "varchar(8)", "nullable": true } } },
+] }
+"@ }
+        $script:all = @($dbs | ForEach-Object { "$($_.ConnectionString);Mode=ReadWriteCreate" })
+    }
+    AfterAll {
+        if ($child -and -not $child.HasExited) { Stop-Process -Id $child.Id -Force -ErrorAction SilentlyContinue }
+        if ($child) { Remove-Item -LiteralPath $child.ScriptPath, $child.OutPath, $child.ErrPath -Force -ErrorAction SilentlyContinue }
+        $dbs | Remove-TestDatabase
+        Remove-TestWorkspace -Folder $folder
+    }
+
+    It 'is finished by the next run, with no target done twice' {
+        $list = ($all | ForEach-Object { "'$($_.Replace("'", "''"))'" }) -join ','
+        $script:child = Start-TestPwsh -Script "Invoke-Expand -ConnectionString $list -Provider Sqlite -Path '$folder' -Confirm:`$false -WarningAction SilentlyContinue | Out-Null"
+        $done = { @($dbs | Where-Object { (Invoke-Sql $_ "SELECT COUNT(*) AS n FROM pragma_table_info('Instances') WHERE name = 'AfterSlow'")[0].n -eq 1 }).Count }
+        Wait-TestCondition -Condition { (& $done) -ge 2 } -TimeoutSeconds 120 -Because 'the worker expanding two targets'
+        Stop-Process -Id $child.Id -Force
+        $child.WaitForExit(10000) | Out-Null
+        $before = & $done
+        $before | Should -BeLessThan 6 -Because 'the worker was killed before the end of the fleet'
+
+        $errs = $null
+        $second = @(Invoke-Expand -ConnectionString $all -Provider Sqlite -Path $folder -Confirm:$false -WarningAction SilentlyContinue -ErrorVariable errs)
+        @($errs).Count | Should -Be 0
+        $second.Count | Should -Be (6 - $before) -Because 'only the targets the killed worker had not finished are expanded again'
+        foreach ($d in $dbs) {
+            (Invoke-Sql $d 'SELECT COUNT(*) AS n FROM Runs')[0].n | Should -Be 1 -Because 'no step of a target ran twice'
+            (Invoke-Sql $d "SELECT COUNT(*) AS n FROM pragma_table_info('Instances') WHERE name = 'AfterSlow'")[0].n | Should -Be 1
+        }
+        @(Get-MigrationState -ConnectionString $all -Provider Sqlite | Where-Object Phase -eq 'Expanded').Count | Should -Be 6
+    }
+}
