@@ -236,3 +236,87 @@ Describe 'A worker killed mid-fleet' {
         @(Get-MigrationState -ConnectionString $all -Provider Sqlite | Where-Object Phase -eq 'Expanded').Count | Should -Be 6
     }
 }
+
+Describe 'A fleet of 4 databases on SQL Server' -Skip:(-not $env:ONLINEMIGRATIONS_TEST_SQLSERVER) {
+    BeforeAll {
+        # Four real databases (a fleet target is a database), with the same test schema and store schema in each.
+        $schema = "om_test_$([guid]::NewGuid().ToString('N').Substring(0, 12))"
+        $script:store = "$($schema)_store"
+        $script:dbs = @(1..4 | ForEach-Object {
+            $cs = & "$PSScriptRoot/../../tools/New-SqlServerTestDatabase.ps1" $env:ONLINEMIGRATIONS_TEST_SQLSERVER
+            Invoke-Sql -Provider SqlServer -ConnectionString $cs -Sql "CREATE SCHEMA [$schema];" | Out-Null
+            [pscustomobject]@{ Provider = 'SqlServer'; ConnectionString = $cs; Schema = $schema; Path = $null }
+        })
+        foreach ($d in $dbs) { Initialize-TestBaseline $d }
+        $script:broken = $dbs[1]
+        Invoke-Sql $broken "DROP TABLE [$schema].[Instances]" | Out-Null
+        $script:locked = $dbs[2]
+        $script:others = @($dbs[0], $dbs[3])
+        $script:folder = New-TestMigrationFolder $dbs[0] -Files @{ '0001_upper.json' = $migration }
+        $script:all = @($dbs | ForEach-Object ConnectionString)
+        $script:name = { param($d) if ($d.ConnectionString -match '(?:Initial Catalog|Database)=([^;]+)') { $Matches[1] } }
+
+        # Another runner: the runner lock of the locked database, held by a session of this test.
+        function script:Lock($d) {
+            $c = & (Get-Module TestHelpers) { param($cs) New-TestConnection -Provider SqlServer -ConnectionString "$cs;Pooling=false" } $d.ConnectionString
+            $c.Open()
+            $cmd = $c.CreateCommand()
+            $cmd.CommandText = "DECLARE @r int; EXEC @r = sys.sp_getapplock @Resource = N'OnlineMigrations:$store', @LockMode = N'Exclusive', @LockOwner = N'Session', @LockTimeout = 0, @DbPrincipal = N'public'; SELECT @r;"
+            @{ Connection = $c; Held = ([int]$cmd.ExecuteScalar() -ge 0) }
+        }
+        $script:holder = (Lock $locked).Connection
+        # Ask the server whether an application lock is per database (SQL Server) or one namespace for all its databases.
+        $probe = Lock $dbs[0]
+        $script:serverWide = -not $probe.Held
+        $probe.Connection.Dispose()
+        if ($serverWide) { $holder.Dispose(); $script:others = @($dbs[0], $dbs[2], $dbs[3]) }
+        $expandErrors = $null
+        $script:expanded = @($dbs | ForEach-Object { [pscustomobject]@{ ConnectionString = $_.ConnectionString; Provider = 'SqlServer' } } |
+            Invoke-Expand -Path $folder -StoreSchema $store -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable expandErrors -WarningAction SilentlyContinue)
+        $script:expandErrors = @($expandErrors)
+        $null = Invoke-Migrate -ConnectionString $all -StoreSchema $store -Confirm:$false -ErrorAction SilentlyContinue
+        $script:summary = @(Get-MigrationState -ConnectionString $all -StoreSchema $store -Path $folder -Summary -ErrorAction SilentlyContinue)
+        $holder.Dispose()
+    }
+    AfterAll {
+        if ($holder) { $holder.Dispose() }
+        Remove-TestWorkspace -Folder $folder
+        foreach ($d in $dbs) {
+            & "$PSScriptRoot/../../tools/New-SqlServerTestDatabase.ps1" $d.ConnectionString -Drop | Out-Null
+        }
+    }
+
+    It 'expands and migrates every other database' {
+        $expanded.Count | Should -Be $others.Count
+        foreach ($d in $others) {
+            @(Invoke-Sql $d "SELECT COUNT(*) AS n FROM [$($d.Schema)].[Instances] WHERE NameUpper IS NULL OR NameUpper <> UPPER(Name)")[0].n | Should -Be 0
+        }
+        @($expanded | ForEach-Object Database | Sort-Object) | Should -Be @($others | ForEach-Object { & $name $_ } | Sort-Object)
+    }
+
+    It 'reports the broken database as a non-terminating error naming it' {
+        $bad = @($expandErrors | Where-Object { "$($_.ErrorDetails.Message)" -like "*$(& $name $broken)*" })
+        $bad.Count | Should -Be 1
+        # A migration that failed on a target is an error of that migration (its id the TargetObject), on that target (named first in the message).
+        "$($bad[0].TargetObject)" | Should -Be '0001_upper'
+        $expandErrors | ForEach-Object { "$($_.ErrorDetails.Message)" | Should -Not -BeLike '*Password=*' }
+    }
+
+    It 'leaves a database locked by another runner untouched, and names it' {
+        if ($serverWide) {
+            Set-ItResult -Skipped -Because "the server's sp_getapplock is one lock namespace for all its databases (the T-SQL engine), so a runner lock held in one database would hold every database's; on SQL Server each database has its own"
+            return
+        }
+        @(Invoke-Sql $locked "SELECT name FROM sys.columns WHERE object_id = OBJECT_ID(N'[$($locked.Schema)].[Instances]') AND name = N'NameUpper'").Count | Should -Be 0
+        $expandErrors.Count | Should -Be 2
+        $busy = @($expandErrors | Where-Object { $_.CategoryInfo.Category -eq 'ResourceBusy' })
+        $busy.Count | Should -Be 1
+        "$($busy[0].TargetObject)" | Should -BeLike "*$(& $name $locked)*"
+    }
+
+    It 'summarises the fleet' {
+        $summary.Count | Should -Be 1
+        $summary[0].Targets | Should -Be 4
+        $summary[0].Migrated | Should -Be $others.Count
+    }
+}
