@@ -21,7 +21,7 @@ BeforeAll {
 Describe 'Crash safety on <Provider>' -ForEach @(Get-TestProvider) {
     It 'survives kill -9 in the middle of <Phase> (2 mid-phase kills)' -Skip:$Skip -ForEach @($cases | Where-Object Provider -EQ $Provider) {
         $log = [Collections.Generic.List[string]]::new()
-        $results = @(Invoke-SoakTrials -Provider $Provider -Phase $Phase -Trials 2 -MaxAttempts 8 -Rows 3000 -BatchSize 20 -Log { param($line) $log.Add($line) }.GetNewClosure())
+        $results = @(Invoke-SoakTrials -Provider $Provider -Phase $Phase -Trials 2 -MaxAttempts 12 -Rows 3000 -BatchSize 20 -Log { param($line) $log.Add($line) }.GetNewClosure())
         Write-Host ($log -join "`n")
         $failures = @($results | Where-Object { $_.Failures.Count -gt 0 } | ForEach-Object { "trial $($_.Trial) (landed $($_.Landed)): $($_.Failures -join ' || ')" })
         $failures | Should -BeNullOrEmpty -Because ($log -join "`n")

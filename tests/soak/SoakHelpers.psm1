@@ -300,14 +300,14 @@ function Invoke-SoakTrials {
     $window = [Math]::Max(50, [int]($duration * 1.05))
     # The kill is drawn from [$low, $high): a kill that landed before the work moves $low up to it, one
     # that landed after the end moves $high down to it (the phase's time varies from run to run, so
-    # both are reset when they meet).
+    # when they meet both are moved apart again around where they met).
     $low = 0; $high = $window
     $mid = 0
     for ($trial = 1; $trial -le $MaxAttempts -and $mid -lt $Trials; $trial++) {
         $failures = [Collections.Generic.List[string]]::new()
         $db = New-SoakDatabase -Provider $Provider -Rows $Rows
         $folder = New-SoakMigrationFolder $db
-        if ($high - $low -lt 10) { $low = 0; $high = $window }
+        if ($high - $low -lt 20) { $low = [Math]::Max(0, $low - 100); $high = [Math]::Min($window + 200, $high + 100) }
         $landed = '?'; $killAfter = $random.Next($low, $high); $reruns = 0
         try {
             Initialize-SoakPhaseStart $db $folder $Phase
