@@ -30,41 +30,6 @@ BeforeAll {
         param($Database, [string]$Table, [string]$Column)
         (Invoke-Sql $Database "SELECT Id, $Column AS v FROM $Table ORDER BY Id" | ForEach-Object { "$($_.Id)=$($_.v)" }) -join ' '
     }
-
-    function Invoke-ThroughMigrate {
-        <# Expands and migrates the one migration in a new folder holding -Json; returns the folder. #>
-        param($Database, [string]$Id, [string]$Json)
-        $folder = New-TestMigrationFolder $Database -Files @{ "$Id.json" = $Json }
-        $om = Get-TestConnectionParameters $Database
-        $null = Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue
-        try { $run = Invoke-Migrate @om -Confirm:$false }
-        catch {
-            # The sync trigger's recursion guard TRIGGER_NESTLEVEL(@@PROCID) fails there (error 8146): it fires on the backfill's first write.
-            if ("$_" -match 'trigger_nestlevel has no parameters') { Remove-Item -LiteralPath $folder -Recurse -Force; Set-ItResult -Skipped -Because 'T-SQL engine: TRIGGER_NESTLEVEL takes no arguments, so no sync trigger can run there' }
-            throw
-        }
-        $run.ExitCode | Should -Be 0 -Because 'the migration must migrate completely'
-        $folder
-    }
-
-    function Complete-TestContract {
-        <# Requests and runs the contract, which every gate must allow (the T-SQL engine cannot evaluate NoDependents). #>
-        param($Database, [string]$Id)
-        $om = Get-TestConnectionParameters $Database
-        $null = Request-Contract @om -Id $Id -Confirm:$false
-        # The one application instance (new code) acknowledges: the fleet gate fails closed without one.
-        $null = Send-MigrationHeartbeat @om -Application 'test-app' -InstanceId 'test-1' -ObjectVersion '1.0' -Acknowledge $Id
-        $ready = Test-ContractReady @om -Id $Id
-        $force = @{}
-        $failed = @($ready.Checks | Where-Object { -not $_.Passed })
-        if ($Database.Provider -eq 'SqlServer' -and $failed.Count -eq 1 -and $failed[0].Name -eq 'NoDependents' -and $failed[0].Detail -match 'VIEW DEFINITION') {
-            # The T-SQL engine's HAS_PERMS_BY_NAME(..., 'VIEW DEFINITION') is 0 even for sysadmin: the gate cannot be evaluated there.
-            $force = @{ Force = $true; Reason = 'T-SQL engine: HAS_PERMS_BY_NAME returns 0 for VIEW DEFINITION' }
-        }
-        else { $failed | Should -BeNullOrEmpty -Because (($failed | ForEach-Object { "$($_.Name): $($_.Detail)" }) -join '; ') }
-        (Invoke-Contract @om -Id $Id -Confirm:$false -WarningAction SilentlyContinue @force).Phase.ToString() | Should -Be 'Completed'
-    }
-
 }
 
 Describe 'Atomic contract on <Provider>' -ForEach (Get-TestProvider) {
@@ -79,7 +44,7 @@ Describe 'Atomic contract on <Provider>' -ForEach (Get-TestProvider) {
 
     It 'a contract that fails at the swap keeps the sync, and its re-run swaps in what old and new code wrote in between' -Skip:$Skip {
         $t = New-AccountsTable $db
-        $folder = Invoke-ThroughMigrate $db '0001_widen_amount' (Get-WidenJson $db)
+        $folder = Invoke-TestThroughMigrate $db '0001_widen_amount' (Get-WidenJson $db)
         # Something the swap cannot get past (dropping Amount fails while a view binds it).
         $view = Get-TestTableName $db 'AmountView'
         if ($Provider -eq 'Sqlite') { Invoke-Sql $db "CREATE VIEW $view AS SELECT Id, Amount FROM $t" }
@@ -98,7 +63,7 @@ Describe 'Atomic contract on <Provider>' -ForEach (Get-TestProvider) {
 
     It 'a live writer loses no write while contract runs (run <_>)' -Skip:$Skip -ForEach 1, 2, 3 {
         $t = New-AccountsTable $db -Rows 20
-        $folder = Invoke-ThroughMigrate $db '0001_widen_amount' (Get-WidenJson $db)
+        $folder = Invoke-TestThroughMigrate $db '0001_widen_amount' (Get-WidenJson $db)
         $base = Join-Path ([IO.Path]::GetTempPath()) "onlinemigrations-writer-$([guid]::NewGuid().ToString('N'))"
         # One connection, one write after another as fast as it goes: a window without sync would be hit.
         $writer = Start-TestPwsh -Script @"

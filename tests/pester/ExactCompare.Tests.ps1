@@ -22,40 +22,6 @@ BeforeAll {
         $t
     }
 
-    function Invoke-ThroughMigrate {
-        <# Expands and migrates the one migration in a new folder holding -Json; returns the folder. #>
-        param($Database, [string]$Id, [string]$Json)
-        $folder = New-TestMigrationFolder $Database -Files @{ "$Id.json" = $Json }
-        $om = Get-TestConnectionParameters $Database
-        $null = Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue
-        try { $run = Invoke-Migrate @om -Confirm:$false }
-        catch {
-            # The sync trigger's recursion guard TRIGGER_NESTLEVEL(@@PROCID) fails there (error 8146): it fires on the backfill's first write.
-            if ("$_" -match 'trigger_nestlevel has no parameters') { Remove-Item -LiteralPath $folder -Recurse -Force; Set-ItResult -Skipped -Because 'T-SQL engine: TRIGGER_NESTLEVEL takes no arguments, so no sync trigger can run there' }
-            throw
-        }
-        $run.ExitCode | Should -Be 0 -Because 'the migration must migrate completely'
-        $folder
-    }
-
-    function Complete-TestContract {
-        <# Requests and runs the contract, which every gate must allow (the T-SQL engine cannot evaluate NoDependents). #>
-        param($Database, [string]$Id)
-        $om = Get-TestConnectionParameters $Database
-        $null = Request-Contract @om -Id $Id -Confirm:$false
-        # The one application instance (new code) acknowledges: the fleet gate fails closed without one.
-        $null = Send-MigrationHeartbeat @om -Application 'test-app' -InstanceId 'test-1' -ObjectVersion '1.0' -Acknowledge $Id
-        $ready = Test-ContractReady @om -Id $Id
-        $force = @{}
-        $failed = @($ready.Checks | Where-Object { -not $_.Passed })
-        if ($Database.Provider -eq 'SqlServer' -and $failed.Count -eq 1 -and $failed[0].Name -eq 'NoDependents' -and $failed[0].Detail -match 'VIEW DEFINITION') {
-            # The T-SQL engine's HAS_PERMS_BY_NAME(..., 'VIEW DEFINITION') is 0 even for sysadmin: the gate cannot be evaluated there.
-            $force = @{ Force = $true; Reason = 'T-SQL engine: HAS_PERMS_BY_NAME returns 0 for VIEW DEFINITION' }
-        }
-        else { $failed | Should -BeNullOrEmpty -Because (($failed | ForEach-Object { "$($_.Name): $($_.Detail)" }) -join '; ') }
-        (Invoke-Contract @om -Id $Id -Confirm:$false -WarningAction SilentlyContinue @force).Phase.ToString() | Should -Be 'Completed'
-    }
-
     function Get-Rows {
         <# 'id=[value]' for every row, in key order (brackets show trailing spaces). #>
         param($Database, [string]$Table, [string]$Column)
@@ -86,7 +52,7 @@ Describe 'Exact comparisons on <Provider>' -ForEach (Get-TestProvider) {
     AfterEach { if (-not $Skip) { Remove-TestWorkspace $db -Folder $folder } }
 
     It 'renameColumn: an update that changes only case or trailing spaces reaches the other column, both ways, and survives contract' -Skip:$Skip {
-        $folder = Invoke-ThroughMigrate $db '0001_display_name' $rename
+        $folder = Invoke-TestThroughMigrate $db '0001_display_name' $rename
         # Old code:
         Invoke-Sql $db "UPDATE $t SET Name = 'ALICE', Code = 'ab ' WHERE Id = 1"
         # New code:
@@ -103,7 +69,7 @@ Describe 'Exact comparisons on <Provider>' -ForEach (Get-TestProvider) {
 
     It 'alterColumn: an old-code update that changes only case or trailing spaces reaches the shadow and survives contract' -Skip:$Skip {
         $wide = if ($Provider -eq 'Sqlite') { 'TEXT' } else { 'nvarchar(100)' }
-        $folder = Invoke-ThroughMigrate $db '0001_widen' @"
+        $folder = Invoke-TestThroughMigrate $db '0001_widen' @"
 { "operations": [ { "alterColumn": { "table": "dbo.Accounts", "column": "Name", "type": "$wide", "up": "[Name]" } },
                   { "alterColumn": { "table": "dbo.Accounts", "column": "Code", "type": "$wide", "up": "[Code]" } } ] }
 "@
@@ -117,7 +83,7 @@ Describe 'Exact comparisons on <Provider>' -ForEach (Get-TestProvider) {
     }
 
     It 'DataMigrated counts rows whose old and new column differ only in case or trailing spaces' -Skip:$Skip {
-        $folder = Invoke-ThroughMigrate $db '0001_display_name' $rename
+        $folder = Invoke-TestThroughMigrate $db '0001_display_name' $rename
         $om = Get-TestConnectionParameters $db
         Set-WithoutSync $db "UPDATE $t SET DisplayName = 'ALICE' WHERE Id = 1"
         Set-WithoutSync $db "UPDATE $t SET Label = 'cd ' WHERE Id = 2"

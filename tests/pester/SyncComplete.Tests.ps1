@@ -18,40 +18,6 @@ BeforeAll {
         $t
     }
 
-    function Invoke-ThroughMigrate {
-        <# Expands and migrates the one migration in a new folder holding -Json; returns the folder. #>
-        param($Database, [string]$Id, [string]$Json)
-        $folder = New-TestMigrationFolder $Database -Files @{ "$Id.json" = $Json }
-        $om = Get-TestConnectionParameters $Database
-        $null = Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue
-        try { $run = Invoke-Migrate @om -Confirm:$false }
-        catch {
-            # The sync trigger's recursion guard TRIGGER_NESTLEVEL(@@PROCID) fails there (error 8146): it fires on the backfill's first write.
-            if ("$_" -match 'trigger_nestlevel has no parameters') { Remove-Item -LiteralPath $folder -Recurse -Force; Set-ItResult -Skipped -Because 'T-SQL engine: TRIGGER_NESTLEVEL takes no arguments, so no sync trigger can run there' }
-            throw
-        }
-        $run.ExitCode | Should -Be 0 -Because 'the migration must migrate completely'
-        $folder
-    }
-
-    function Complete-TestContract {
-        <# Requests and runs the contract, which every gate must allow (the T-SQL engine cannot evaluate NoDependents). #>
-        param($Database, [string]$Id)
-        $om = Get-TestConnectionParameters $Database
-        $null = Request-Contract @om -Id $Id -Confirm:$false
-        # The one application instance (new code) acknowledges: the fleet gate fails closed without one.
-        $null = Send-MigrationHeartbeat @om -Application 'test-app' -InstanceId 'test-1' -ObjectVersion '1.0' -Acknowledge $Id
-        $ready = Test-ContractReady @om -Id $Id
-        $force = @{}
-        $failed = @($ready.Checks | Where-Object { -not $_.Passed })
-        if ($Database.Provider -eq 'SqlServer' -and $failed.Count -eq 1 -and $failed[0].Name -eq 'NoDependents' -and $failed[0].Detail -match 'VIEW DEFINITION') {
-            # The T-SQL engine's HAS_PERMS_BY_NAME(..., 'VIEW DEFINITION') is 0 even for sysadmin: the gate cannot be evaluated there.
-            $force = @{ Force = $true; Reason = 'T-SQL engine: HAS_PERMS_BY_NAME returns 0 for VIEW DEFINITION' }
-        }
-        else { $failed | Should -BeNullOrEmpty -Because (($failed | ForEach-Object { "$($_.Name): $($_.Detail)" }) -join '; ') }
-        (Invoke-Contract @om -Id $Id -Confirm:$false -WarningAction SilentlyContinue @force).Phase.ToString() | Should -Be 'Completed'
-    }
-
     function Get-Rows {
         <# 'id=value' for every row, in key order. #>
         param($Database, [string]$Table, [string]$Column)
@@ -71,7 +37,7 @@ Describe 'Complete sync on <Provider>' -ForEach (Get-TestProvider) {
     AfterEach { if (-not $Skip) { Remove-TestWorkspace $db -Folder $folder } }
 
     It 'addColumn with up: old-code updates after the fill reach the new column; a statement writing the new column keeps it, even unchanged' -Skip:$Skip {
-        $folder = Invoke-ThroughMigrate $db '0001_name_upper' @"
+        $folder = Invoke-TestThroughMigrate $db '0001_name_upper' @"
 { "operations": [ { "addColumn": { "table": "dbo.Accounts", "column": { "name": "NameUpper", "type": "$text", "nullable": true }, "up": "UPPER([Name])" } } ] }
 "@
         Get-Rows $db $t 'NameUpper' | Should -Be '1=ALICE 2=BOB 3=CAROL 4=DAN'
@@ -94,7 +60,7 @@ Describe 'Complete sync on <Provider>' -ForEach (Get-TestProvider) {
     }
 
     It 'addColumn with up and a default: up, not the default, fills existing rows and old-code inserts, and follows old-code updates' -Skip:$Skip {
-        $folder = Invoke-ThroughMigrate $db '0001_tier' @"
+        $folder = Invoke-TestThroughMigrate $db '0001_tier' @"
 { "operations": [ { "addColumn": { "table": "dbo.Accounts", "column": { "name": "Tier", "type": "$text", "nullable": true, "default": "'none'" },
     "up": "CASE WHEN [Amount] >= 100 THEN 'gold' ELSE 'basic' END" } } ] }
 "@
@@ -112,7 +78,7 @@ Describe 'Complete sync on <Provider>' -ForEach (Get-TestProvider) {
     }
 
     It 'renameColumn: a statement writing the old and the new column keeps the new value even when it is unchanged' -Skip:$Skip {
-        $folder = Invoke-ThroughMigrate $db '0001_amount_balance' '{ "operations": [ { "renameColumn": { "table": "dbo.Accounts", "from": "Amount", "to": "Balance" } } ] }'
+        $folder = Invoke-TestThroughMigrate $db '0001_amount_balance' '{ "operations": [ { "renameColumn": { "table": "dbo.Accounts", "from": "Amount", "to": "Balance" } } ] }'
         # New code writes both columns, the new one with its unchanged value: the new one wins.
         Invoke-Sql $db "UPDATE $t SET Amount = 151, Balance = 150 WHERE Id = 1"
         Invoke-Sql $db "UPDATE $t SET Amount = 21 WHERE Id = 2"

@@ -286,22 +286,6 @@ function Test-TestOnlineIndex {
     ($row.e -in 3, 5, 8) -and -not $row.b
 }
 
-function Get-TestSkipReason {
-    <#
-    .SYNOPSIS
-        Why a test cannot run against the ONLINEMIGRATIONS_TEST_SQLSERVER server, or $null when it can:
-        -Needs names a SQL Server feature the T-SQL test engine (Babelfish) lacks. Use it in -Skip and
-        in the test's name, so a skipped run says which engine difference it waits on.
-    #>
-    param([Parameter(Mandatory)][string]$Needs)
-    if (-not $env:ONLINEMIGRATIONS_TEST_SQLSERVER) { return $null }
-    if ($null -eq $script:Babelfish) {
-        $row = Invoke-Sql -Provider SqlServer -ConnectionString $env:ONLINEMIGRATIONS_TEST_SQLSERVER -Sql "SELECT CAST(SERVERPROPERTY('Babelfish') AS int) AS b"
-        $script:Babelfish = [bool]$row.b
-    }
-    if ($script:Babelfish) { "the T-SQL test engine lacks $Needs" } else { $null }
-}
-
 function Initialize-TestBaseline {
     <#
     .SYNOPSIS
@@ -440,7 +424,7 @@ function Wait-TestCondition {
     throw "Timed out after $TimeoutSeconds s waiting for $Because."
 }
 
-Export-ModuleMember -Function Get-TestStoreSchema, Get-TestConnectionParameters, Get-TestTableName, ConvertTo-TestSchemaText, Initialize-TestBaseline, Test-TestOnlineIndex, Get-TestSkipReason,
+Export-ModuleMember -Function Get-TestStoreSchema, Get-TestConnectionParameters, Get-TestTableName, ConvertTo-TestSchemaText, Initialize-TestBaseline, Test-TestOnlineIndex,
     New-TestMigrationFolder, Get-TestCatalogSnapshot, Get-TestStoreObject, Remove-TestWorkspace, Start-TestPwsh, Wait-TestCondition
 
 # ---- Helpers for the migrate / contract / fleet tests (appended) ----------------------------------
@@ -677,3 +661,28 @@ function Get-TestFailingUp {
 }
 
 Export-ModuleMember -Function Initialize-TestOrders, Get-TestFailingUp
+
+function Invoke-TestThroughMigrate {
+    <# Expands and migrates the one migration in a new folder holding -Json, which must migrate completely; returns the folder. #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database, [Parameter(Mandatory, Position = 1)][string]$Id, [Parameter(Mandatory, Position = 2)][string]$Json)
+    $folder = New-TestMigrationFolder $Database -Files @{ "$Id.json" = $Json }
+    $om = Get-TestConnectionParameters $Database
+    $null = Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue
+    $run = Invoke-Migrate @om -Confirm:$false
+    $run.ExitCode | Should -Be 0 -Because 'the migration must migrate completely'
+    $folder
+}
+
+function Complete-TestContract {
+    <# Requests the contract, has the one application instance (new code) acknowledge it (the fleet gate
+       fails closed without one), and runs it: every gate must pass. #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database, [Parameter(Mandatory, Position = 1)][string]$Id)
+    $om = Get-TestConnectionParameters $Database
+    $null = Request-Contract @om -Id $Id -Confirm:$false
+    $null = Send-MigrationHeartbeat @om -Application 'test-app' -InstanceId 'test-1' -ObjectVersion '1.0' -Acknowledge $Id
+    $failed = @((Test-ContractReady @om -Id $Id).Checks | Where-Object { -not $_.Passed })
+    $failed | Should -BeNullOrEmpty -Because (($failed | ForEach-Object { "$($_.Name): $($_.Detail)" }) -join '; ')
+    (Invoke-Contract @om -Id $Id -Confirm:$false -WarningAction SilentlyContinue).Phase.ToString() | Should -Be 'Completed'
+}
+
+Export-ModuleMember -Function Invoke-TestThroughMigrate, Complete-TestContract
