@@ -52,7 +52,11 @@ $summary = @(foreach ($g in $results | Group-Object Provider, Phase) {
         Failures = @($f | Where-Object { $_.Failures.Count -gt 0 }).Count
     }
 })
-$summary | Format-Table -AutoSize | Out-Host
+# One line per phase (a table would be cut to the console's width).
+foreach ($r in $summary) {
+    Write-Host ("{0} {1}: {2} of {3} kills landed mid-phase in {4} trial(s); {5} killed before the work, {6} finished before the kill (repeated); {7} failed" -f
+        $r.Provider, $r.Phase, $r.KilledMidPhase, $r.MidPhaseKillsAsked, $r.TrialsRun, $r.KilledBeforeWork, $r.FinishedBeforeKill, $r.Failures)
+}
 if (-not $env:ONLINEMIGRATIONS_TEST_SQLSERVER) { Write-Host 'SQL Server: skipped (ONLINEMIGRATIONS_TEST_SQLSERVER is not set).' }
 foreach ($r in $failed) { Write-Host "FAILED $($r.Provider) $($r.Phase) trial $($r.Trial): $($r.Failures -join ' || ')" -ForegroundColor Red }
 # A phase that ran no trial at all (its reference failed) has no group: count it as short too.

@@ -299,15 +299,14 @@ function Invoke-SoakTrials {
 
     $window = [Math]::Max(50, [int]($duration * 1.05))
     # The kill is drawn from [$low, $high): a kill that landed before the work moves $low up to it, one
-    # that landed after the end moves $high down to it (the phase's time varies from run to run, so
-    # when they meet both are moved apart again around where they met).
+    # that landed after the end moves $high down to it; the phase's time varies from run to run, so
+    # when they meet the other bound is moved on by half the window.
     $low = 0; $high = $window
     $mid = 0
     for ($trial = 1; $trial -le $MaxAttempts -and $mid -lt $Trials; $trial++) {
         $failures = [Collections.Generic.List[string]]::new()
         $db = New-SoakDatabase -Provider $Provider -Rows $Rows
         $folder = New-SoakMigrationFolder $db
-        if ($high - $low -lt 20) { $low = [Math]::Max(0, $low - 100); $high = [Math]::Min($window + 200, $high + 100) }
         $landed = '?'; $killAfter = $random.Next($low, $high); $reruns = 0
         try {
             Initialize-SoakPhaseStart $db $folder $Phase
@@ -346,8 +345,10 @@ function Invoke-SoakTrials {
         finally { Remove-TestWorkspace $db -Folder $folder }
         switch ($landed) {
             'Mid' { $mid++ }
-            'Before' { $low = [Math]::Min($killAfter + 1, $high) }
-            'After' { $high = [Math]::Max($killAfter, $low) }
+            # The work started later than the window allowed for (a loaded machine): look further on.
+            'Before' { $low = $killAfter + 1; if ($high - $low -lt 20) { $high = $low + [int]($window / 2) + 20 } }
+            # The work ended sooner: look further back.
+            'After' { $high = $killAfter; if ($high - $low -lt 20) { $low = [Math]::Max(0, $high - [int]($window / 2) - 20) } }
         }
         $counted = $landed -eq 'Mid'
         $result = [pscustomobject]@{ Provider = $Provider; Phase = $Phase; Trial = $trial; KillAfterMs = $killAfter; Landed = $landed; Counted = $counted; Runs = $reruns; Failures = @($failures) }
