@@ -299,6 +299,8 @@ function Test-TestRenameIndex {
     finally { Invoke-Sql $Database "DROP TABLE $t;" }
 }
 
+Export-ModuleMember -Function Test-TestRenameIndex
+
 function Test-TestAlterColumnNullability {
     <#
     .SYNOPSIS
