@@ -148,7 +148,7 @@ function Set-ResultsSection([string]$Path, [string]$Name, [string]$Text) {
     $end = "<!-- end $Name section -->"
     $block = "$begin`n$Text`n$end"
     $content = if (Test-Path -LiteralPath $Path) { Get-Content -LiteralPath $Path -Raw } else { '' }
-    if (-not $content.StartsWith('# OnlineMigrations bench results')) {
+    if (-not $content.StartsWith('# OnlineMigrations bench results') -or -not $content.Contains('<!-- begin ')) {
         # A file from before the sections (or none): start it again.
         $content = "# OnlineMigrations bench results`n`nEvery figure is a ratio of two measurements taken in the same run on the same machine; absolute times are given for context only.`n"
     }
