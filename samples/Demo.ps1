@@ -1,6 +1,7 @@
 <#
 .SYNOPSIS
-    The whole expand / migrate / contract method on the embedded SQLite engine, in under a minute.
+    The whole expand / migrate / contract method on the embedded SQLite engine, in under a minute
+    (33.7 s measured for 200,000 rows on a shared 2-core machine).
 .DESCRIPTION
     Creates a compute-inventory database with 200,000 instances, simulates release 1 (old code)
     and release 2 (new code) of the inventory service writing to it, and walks one migration
@@ -105,11 +106,13 @@ Invoke-DemoSql $db "SELECT Id, ComputeHost, MemoryMb, Region, Rack, ObjectVersio
 
 Step 'Where everything stands'
 Get-MigrationState -Path $migrations | Format-Table Id, Phase, ExpandedAt, CompletedAt -AutoSize | Out-Host
-Get-MigrationJournal -Id 0001_instances_compute_host | Select-Object -Last 6 | Format-Table StartedAt, Phase, Step, Outcome -AutoSize | Out-Host
+Get-MigrationJournal -Id 0001_instances_compute_host | Select-Object -Last 6 | Format-Table StartedAt, Phase, Outcome, Step -AutoSize | Out-Host
 $db.Dispose()
 
 Step "Done in $([Math]::Round($clock.Elapsed.TotalSeconds, 1)) s"
-Say "The database is left at $DatabasePath. Look inside:"
+Say "Left behind: the database $DatabasePath and its empty runner lock file $DatabasePath.onlinemigrations.lock"
+Say "(the next run of the Demo replaces both; delete them with: Remove-Item '$DatabasePath', '$DatabasePath.onlinemigrations.lock')."
+Say "Look inside:"
 Say "  sqlite3 '$DatabasePath' '.schema Instances'"
 Say "  Import-Module $ModuleManifest; Get-MigrationState -Provider Sqlite -ConnectionString 'Data Source=$DatabasePath' -Path $migrations"
 Say "  Get-MigrationJournal -Provider Sqlite -ConnectionString 'Data Source=$DatabasePath' | Format-Table"

@@ -22,10 +22,11 @@ Contracts although gates fail. Needs -Reason; the override is journaled with the
 Why an override with -Force is safe, for the journal (for example a change ticket and the reason the gate is wrong). Required with -Force.
 '@
         AllowOffline = @'
-Runs steps that cannot run online: a final NOT NULL on a column, or trusting a constraint WITH CHECK. Without it they are skipped, reported as warnings, and the constraint stays untrusted.
+Runs steps that cannot run online: a final NOT NULL on a column, or trusting a constraint WITH CHECK. Without it, a contract whose plan holds a final NOT NULL is refused before it changes anything (OfflineStepRefused, naming the steps), so a column never ends nullable that the migration declares NOT NULL; trusting a constraint is skipped, reported as a warning, and the constraint stays untrusted.
 '@
     }
     Inputs      = @(
+        @{ Type = 'OnlineMigrations.Engine.Model.MigrationState'; Description = 'States from Get-MigrationState: Invoke-Contract acts on the migrations in a phase it applies to and passes over the others (Completed, Pending, ...) with a verbose line, without an error.' }
         @{ Type = 'System.String[]'; Description = 'Migration ids, by the property name Id (for example ContractReadiness objects from Test-ContractReady).' }
     )
     Outputs     = @(

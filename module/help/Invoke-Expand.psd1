@@ -17,7 +17,9 @@ Expand warns when a table gets its first trigger (applications writing it with O
 '@
     Parameters  = @{
         Path         = @'
-The folder of migration files (or one file). Needed for migrations that are not yet in the state store; without it, only migrations whose expand stopped half way are resumed.
+The folder of migration files (or one file). Needed for migrations that are not yet in the state store; without it, only migrations whose expand stopped half way are resumed. A relative path is relative to the current PowerShell location.
+
+Binds the Path property of piped objects (alias FullName), so a definition from Get-Migration is enough: Get-Migration -Path ./migrations | Invoke-Expand expands each piped definition from its file, in order. If one is refused, the ones after it are not expanded (they may build on it), with a warning naming them.
 '@
         Id           = @'
 Expands only these migrations (case-insensitive). Earlier pending migrations are not skipped silently: a migration can only be expanded after every earlier one. Accepts the Id property of piped objects.
@@ -33,7 +35,8 @@ Returns the SQL that would run, as text (one string per migration, batches separ
 '@
     }
     Inputs      = @(
-        @{ Type = 'System.String[]'; Description = 'Migration ids, by the property name Id (for example from Get-Migration).' }
+        @{ Type = 'OnlineMigrations.Engine.Model.MigrationDefinition'; Description = 'Definitions from Get-Migration: their Id and Path (the file) bind -Id and -Path by property name.' }
+        @{ Type = 'System.String[]'; Description = 'Migration ids, by the property name Id, and files by the property name Path or FullName (for example from Get-ChildItem).' }
     )
     Outputs     = @(
         @{ Type = 'OnlineMigrations.Engine.Model.MigrationState'; Description = 'The state of each migration expanded (Phase Expanded).' }

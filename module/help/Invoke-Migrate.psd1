@@ -23,16 +23,16 @@ Migrates only these migrations (case-insensitive); each must be Expanded, Migrat
 A fixed number of rows per batch (1 to 1,000,000), instead of sizing batches toward -TargetBatchDuration. On SQL Server keep it under about 4,000 rows so a batch never escalates to a table lock.
 '@
         TargetBatchDuration = @'
-The duration each batch aims for (default 200 milliseconds). Batch sizes grow or shrink toward it, within the lock-escalation limit.
+The duration each batch aims for (default 200 milliseconds). Batch sizes grow or shrink toward it, within the lock-escalation limit. A plain number is seconds (600 is ten minutes); a TimeSpan, '00:10:00' or an ISO-8601 duration ('PT10M') also work.
 '@
         Delay               = @'
-A pause between batches, to leave room for the application. SQL Server default: none (a batch locks only its own rows, so other writers go on). SQLite default: a quarter of the last batch's duration, because a SQLite database has a single write lock and a waiting writer only gets it in a gap between batches; -Delay 0 runs batches back to back.
+A pause between batches, to leave room for the application. SQL Server default: none (a batch locks only its own rows, so other writers go on). SQLite default: a quarter of the last batch's duration, because a SQLite database has a single write lock and a waiting writer only gets it in a gap between batches; -Delay 0 runs batches back to back. A plain number is seconds (600 is ten minutes); a TimeSpan, '00:10:00' or an ISO-8601 duration ('PT10M') also work.
 '@
         MaxRows             = @'
 Stops cleanly after the batch that reaches this many rows, over all migrations of the run. The result then has ExitCode 1: run Invoke-Migrate again to continue.
 '@
         MaxDuration         = @'
-Stops cleanly after the batch that ends past this duration, for runbooks and pipeline jobs with a time limit (for example 00:25:00 in a 30-minute Azure Automation slot). The result then has ExitCode 1 and the next run resumes from the checkpoint.
+Stops cleanly after the batch that ends past this duration, for runbooks and pipeline jobs with a time limit (for example 00:25:00 in a 30-minute Azure Automation slot). The result then has ExitCode 1 and the next run resumes from the checkpoint. A plain number is seconds (600 is ten minutes); a TimeSpan, '00:10:00' or an ISO-8601 duration ('PT10M') also work.
 '@
         MaxLogSendQueueKb   = @'
 SQL Server: pauses while the log send queue of any Availability Group secondary exceeds this many kilobytes (default 524288, 512 MB).
@@ -48,6 +48,7 @@ Azure SQL: pauses while the log-write rate is above this percentage of the servi
 '@
     }
     Inputs      = @(
+        @{ Type = 'OnlineMigrations.Engine.Model.MigrationState'; Description = 'States from Get-MigrationState: Invoke-Migrate acts on the migrations in a phase it applies to and passes over the others (Completed, Pending, ...) with a verbose line, without an error.' }
         @{ Type = 'System.String[]'; Description = 'Migration ids, by the property name Id (for example from Get-MigrationState).' }
     )
     Outputs     = @(

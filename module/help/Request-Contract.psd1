@@ -13,6 +13,7 @@ The migrations whose contract is requested (case-insensitive). Each must be in t
 '@
     }
     Inputs      = @(
+        @{ Type = 'OnlineMigrations.Engine.Model.MigrationState'; Description = 'States from Get-MigrationState: Request-Contract acts on the migrations in a phase it applies to and passes over the others (Completed, Pending, ...) with a verbose line, without an error.' }
         @{ Type = 'System.String[]'; Description = 'Migration ids, by the property name Id (for example from Get-MigrationState).' }
     )
     Outputs     = @(

@@ -29,7 +29,7 @@ The object version this instance stamps on the rows it writes, as dotted numbers
 The ids of the migrations whose contract this instance acknowledges: it no longer needs what those contracts drop. Pass them as separate values (-Acknowledge 0001_a, 0002_b); an id may not contain a comma. Each heartbeat replaces the previous list, so send every id still acknowledged. Omit it to acknowledge nothing.
 '@
         TimeToLive    = @'
-How long after this heartbeat the instance counts as alive (default 5 minutes, at most 365 days). Send heartbeats more often than this. A nightly job may declare 25 hours so that it still counts between its runs.
+How long after this heartbeat the instance counts as alive (default 5 minutes, at most 365 days). Send heartbeats more often than this. A nightly job may declare 25 hours so that it still counts between its runs. A plain number is seconds (600 is ten minutes); a TimeSpan, '00:10:00' or an ISO-8601 duration ('PT10M') also work.
 '@
     }
     Inputs      = @(

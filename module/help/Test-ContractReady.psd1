@@ -20,14 +20,14 @@ ExitCode of each result:
   3  data migration pending: DataMigrated or ObjectVersion fails; run Invoke-Migrate
   4  waiting on a gate: the window, the request, the fleet, dependents or an earlier migration
 
-With -Quiet, only $true (every migration evaluated is ready) or $false is returned, for a pipeline condition. Test-ContractReady only reads: it never changes the database.
+With -Quiet, only $true (every migration evaluated is ready, or none is open) or $false is returned, for a pipeline condition. Test-ContractReady only reads: it never changes the database.
 '@
     Parameters  = @{
         Id    = @'
 Evaluates only these migrations (case-insensitive). Without it, every open migration (expanded and not yet completed or rolled back) is evaluated. An id that is not in the state store gives a result with ExitCode 2 (expand pending), not an error. Accepts the Id property of piped objects, for example from Get-MigrationState.
 '@
         Quiet = @'
-Returns a single Boolean instead of the results: $true when at least one migration was evaluated and every one is ready, else $false. The failed gates are still written to the verbose stream.
+Returns a single Boolean instead of the results: $true when every migration evaluated is ready, and also when none is open (nothing waits on a gate), else $false. The failed gates are still written to the verbose stream.
 '@
     }
     Inputs      = @(

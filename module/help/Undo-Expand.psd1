@@ -18,6 +18,7 @@ Drops data that only new code wrote and that cannot be derived from the old shap
 '@
     }
     Inputs      = @(
+        @{ Type = 'OnlineMigrations.Engine.Model.MigrationState'; Description = 'States from Get-MigrationState: Undo-Expand acts on the migrations in a phase it applies to and passes over the others (Completed, Pending, ...) with a verbose line, without an error.' }
         @{ Type = 'System.String[]'; Description = 'Migration ids, by the property name Id.' }
     )
     Outputs     = @(

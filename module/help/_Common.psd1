@@ -7,7 +7,24 @@
         ConnectionString = @'
 The connection string of the target database. On SQL Server, for example 'Server=sql01;Database=Inventory;Encrypt=True;Integrated Security=True', or with -Authentication or -AccessToken 'Server=tcp:contoso.database.windows.net;Database=Inventory;Encrypt=True'. On SQLite, 'Data Source=/var/lib/inventory/inventory.db'.
 
-The connection string is never written to the output, the journal, verbose messages or errors. Set it once per session or pipeline job with $PSDefaultParameterValues (see about_OnlineMigrations) rather than repeating it.
+The connection string is never written to the output, the journal, verbose messages or errors. Set it once per session or pipeline job with $PSDefaultParameterValues (see about_OnlineMigrations) rather than repeating it. A relative SQLite path ('Data Source=inventory.db') is relative to the current PowerShell location (Set-Location), as every path in PowerShell is.
+
+Give either -ConnectionString or -SqlInstance (with -Database), not both.
+'@
+        SqlInstance      = @'
+The SQL Server instance, as dbatools and the SqlServer module take it: 'sql01', 'sql01\PROD', 'sql01,1433' or 'tcp:contoso.database.windows.net'. Use it with -Database instead of -ConnectionString. Without -SqlCredential, -AccessToken or -Authentication the connection uses Windows (integrated) authentication. Alias: -ServerInstance.
+'@
+        Database         = @'
+The database on -SqlInstance. With -Provider Sqlite, the SQLite database file (a relative path is relative to the current PowerShell location); it must exist.
+'@
+        SqlCredential    = @'
+A SQL login as a PSCredential (Get-Credential, or a credential from SecretManagement or an Azure Automation credential asset), with -SqlInstance or -ConnectionString. It is passed to SqlClient as a SqlCredential: the password stays a SecureString and is never put into a connection string, the output, the journal, verbose messages or errors. Do not combine it with User ID or Password in the connection string, nor with -AccessToken or -Authentication.
+'@
+        Encrypt          = @'
+Encryption of a connection made from -SqlInstance, as SqlClient's Encrypt keyword: Mandatory (SqlClient's default: encrypted, certificate validated), Optional (not encrypted unless the server requires it) or Strict (TDS 8.0). With -ConnectionString, write Encrypt= in the connection string instead.
+'@
+        TrustServerCertificate = @'
+With -SqlInstance, accepts the server's certificate without validating it (a self-signed certificate of a test server). Prefer a certificate the client trusts in production.
 '@
         Provider         = @'
 The database engine: SqlServer (the default; SQL Server 2016 and later, Azure SQL Database, Azure SQL Managed Instance) or Sqlite (the embedded engine, for trying the method on a laptop and for tests). -AccessToken and -Authentication apply to SQL Server only.
@@ -25,13 +42,16 @@ The client id of a user-assigned managed identity (with -Authentication ManagedI
 The SQL Server schema that holds the state store (migration state, journal, checkpoints, runner lock holder, client fleet, the [Heartbeat] procedure and the [ContractRequests] and [ObjectVersions] views). The default is OnlineMigrations. Every command and every application of one database must use the same schema. On SQLite the store is the set of tables prefixed OnlineMigrations_ and this parameter is ignored.
 '@
         LockTimeout      = @'
-The SQL lock timeout of each DDL statement (SET LOCK_TIMEOUT), default 2 seconds. A schema-modification lock that waits blocks every query queued behind it, so the tool never waits long: a statement that times out (error 1222) or is chosen as a deadlock victim (1205) rolls its step back and is retried with jittered exponential backoff, up to -MaxRetries times, each retry journaled. On SQLite it bounds the wait for the database's write lock (the busy timeout, in whole seconds, at least one).
+The SQL lock timeout of each DDL statement (SET LOCK_TIMEOUT), default 2 seconds. A schema-modification lock that waits blocks every query queued behind it, so the tool never waits long: a statement that times out (error 1222) or is chosen as a deadlock victim (1205) rolls its step back and is retried with jittered exponential backoff, up to -MaxRetries times, each retry journaled. On SQLite it bounds the wait for the database's write lock (the busy timeout, in whole seconds, at least one). A plain number is seconds (600 is ten minutes); a TimeSpan, '00:10:00' or an ISO-8601 duration ('PT10M') also work.
 '@
         RunnerTimeout    = @'
-How long to wait for another runner that holds the database's runner lock (one runner at a time per database). The default, 0, fails at once with an error that names the holder (host, process, login and since when). A pipeline that may overlap a scheduled runbook can give, for example, -RunnerTimeout 00:10:00.
+How long to wait for another runner that holds the database's runner lock (one runner at a time per database). The default, 0, fails at once with an error that names the holder (host, process, login and since when). A pipeline that may overlap a scheduled runbook can give, for example, -RunnerTimeout 00:10:00. A plain number is seconds (600 is ten minutes); a TimeSpan, '00:10:00' or an ISO-8601 duration ('PT10M') also work.
 '@
         MaxRetries       = @'
 How many times a step that hit a lock timeout (1222) or a deadlock (1205) is retried before the command fails, default 5, 0 to 100. A failed step leaves the migration in its "-ing" phase with LastError set; running the same command again resumes from the last checkpointed step.
+'@
+        InputObject      = @'
+A migration state piped from Get-MigrationState; you do not name this parameter. Its Id binds -Id, and its phase lets the command pass over, with a verbose line, the migrations it does not apply to (a Completed one given to Invoke-Migrate, a Pending one given to Request-Contract) instead of failing on them. An id named with -Id on the command line is an error when the command does not apply to it.
 '@
         WhatIf           = @'
 Shows what the command would do without doing it. For commands that run SQL, the exact statements that would run are printed, and nothing is touched, not even the state store.

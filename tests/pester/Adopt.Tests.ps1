@@ -21,6 +21,8 @@ BeforeAll {
     }
 
     function script:Get-ErrorOf([scriptblock]$Command) {
+        # Per-item errors are non-terminating (about_OnlineMigrations): Stop makes each one catchable here.
+        $ErrorActionPreference = 'Stop'
         try { & $Command; $null } catch { $_ }
     }
 

@@ -36,7 +36,7 @@ BeforeAll {
         $phase = (Get-MigrationState @cn -Id $Id).Phase
         $before = Get-TestCatalogSnapshot $Database
         $record = $null
-        try { $null = Invoke-Contract @cn -Id $Id -Confirm:$false -WarningAction SilentlyContinue }
+        try { $null = Invoke-Contract @cn -Id $Id -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop }
         catch { $record = $_ }
         $record | Should -Not -BeNullOrEmpty -Because "contract of $Id must be refused ($($Failed -join ', '))"
         $record.FullyQualifiedErrorId | Should -BeLike 'ContractRefused,*'
@@ -338,13 +338,17 @@ Describe 'Invoke-Contract on <Provider>' -ForEach (Get-TestProvider) {
         ($columns | Where-Object Name -eq 'MemoryMb').Type | Should -Be 'bigint'
         @(Get-TestTrigger $db 'Instances') | Should -HaveCount 0
         $indexes = @(Get-TestIndex $db 'Instances')
-        ($indexes | Where-Object Name -eq 'IX_Instances_Host').Columns | Should -Be 'ComputeHost'
+        # The moved index takes its old name back where the server can rename an index; on one that cannot
+        # (the T-SQL engine) it keeps its interim name, as the README says.
+        $hostIndex = if (Test-TestRenameIndex $db) { 'IX_Instances_Host' } else { @($indexes | Where-Object Name -like 'IX_Instances_Host__om_*').Name }
+        @($hostIndex) | Should -HaveCount 1
+        ($indexes | Where-Object Name -eq $hostIndex).Columns | Should -Be 'ComputeHost'
         ($indexes | Where-Object Name -eq 'IX_Instances_Region').Columns | Should -Be 'Region'
         @($indexes | Where-Object { $_.Columns -split ',' -contains 'Host' }) | Should -HaveCount 0
-        @($indexes | Where-Object Name -like '*__om_*') | Should -HaveCount 0
+        @($indexes | Where-Object { $_.Name -like '*__om_*' -and $_.Name -ne $hostIndex }) | Should -HaveCount 0
         # Besides these, only the tool's own object-version index may remain (where it could be built online).
         @($indexes | ForEach-Object { "$($_.Name)($($_.Columns))" } |
-            Where-Object { $_ -notin 'IX_Instances_Host(ComputeHost)', 'IX_Instances_Region(Region)', 'IX_Instances_ObjectVersion__om(ObjectVersion)' }) | Should -HaveCount 0
+            Where-Object { $_ -notin "$hostIndex(ComputeHost)", 'IX_Instances_Region(Region)', 'IX_Instances_ObjectVersion__om(ObjectVersion)' }) | Should -HaveCount 0
         Test-TestTableExists $db 'LegacyQuotas' | Should -BeFalse
         Test-TestTableExists $db 'Instances' | Should -BeTrue
 

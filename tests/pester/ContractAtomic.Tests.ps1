@@ -50,7 +50,7 @@ Describe 'Atomic contract on <Provider>' -ForEach (Get-TestProvider) {
         if ($Provider -eq 'Sqlite') { Invoke-Sql $db "CREATE VIEW $view AS SELECT Id, Amount FROM $t" }
         else { Invoke-Sql $db "CREATE VIEW $view WITH SCHEMABINDING AS SELECT Id, Amount FROM $t" }
         $null = Request-Contract @om -Id '0001_widen_amount' -Confirm:$false
-        { Invoke-Contract @om -Id '0001_widen_amount' -Force -Reason 'test: the swap must fail' -Confirm:$false -WarningAction SilentlyContinue } | Should -Throw
+        { Invoke-Contract @om -Id '0001_widen_amount' -Force -Reason 'test: the swap must fail' -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop } | Should -Throw
 
         # The application keeps writing Amount (old and new code use the column's own name).
         Invoke-Sql $db "UPDATE $t SET Amount = 999 WHERE Id = 1"
@@ -95,6 +95,9 @@ while (`$i % 50 -ne 0 -or -not [IO.File]::Exists(`$stop)) {
     `$command.Parameters['@id'].Value = `$id
     # A write is logged only once it has committed; a failed one (busy, blocked too long) is not.
     try { if (`$command.ExecuteNonQuery() -eq 1) { `$log.WriteLine("`$id,`$i") } } catch { }
+    # A millisecond between writes, as an application's own work between statements gives: SQLite's
+    # writers do not queue, and a writer that never lets go of the write lock would starve contract.
+    [Threading.Thread]::Sleep(1)
 }
 `$log.Dispose()
 `$connection.Dispose()

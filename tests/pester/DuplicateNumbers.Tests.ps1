@@ -11,6 +11,8 @@ BeforeAll {
         '0002_unsafe.json' = '{ "operations": [ { "addColumn": { "table": "dbo.Items", "column": { "name": "C", "type": "int", "nullable": true } } } ] }'
     }
     function script:Get-ErrorOf([scriptblock]$Command) {
+        # Per-item errors are non-terminating (about_OnlineMigrations): Stop makes each one catchable here.
+        $ErrorActionPreference = 'Stop'
         try { & $Command; $null } catch { $_ }
     }
 }

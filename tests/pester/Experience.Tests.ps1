@@ -48,7 +48,7 @@ Describe 'Azure DevOps log commands' {
 `$env:TF_BUILD = '$TfBuild'
 Invoke-Expand -Provider Sqlite -ConnectionString '$cs' -Path '$Samples' -Id 0001_instances_compute_host -Confirm:`$false | Out-Null
 Invoke-Migrate -Provider Sqlite -ConnectionString '$cs' -Confirm:`$false | Out-Null
-try { Invoke-Contract -Provider Sqlite -ConnectionString '$cs' -Id 0001_instances_compute_host -Confirm:`$false } catch { 'refused' }
+try { Invoke-Contract -Provider Sqlite -ConnectionString '$cs' -Id 0001_instances_compute_host -Confirm:`$false -ErrorAction Stop } catch { 'refused' }
 "@
                 $child.WaitForExit(120000) | Should -BeTrue
                 Get-Content -Raw $child.OutPath

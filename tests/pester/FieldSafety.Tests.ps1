@@ -40,7 +40,7 @@ Describe 'A field that would smuggle SQL on <Provider>' -ForEach (Get-TestProvid
         $quotas = Get-TestTableName $db 'LegacyQuotas'
         $watch = [Diagnostics.Stopwatch]::StartNew()
         $err = $null
-        try { Invoke-Expand @om -Path $folder -Confirm:$false } catch { $err = $_ }
+        try { Invoke-Expand @om -Path $folder -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 30 -Because 'a refused field is refused at once, never retried'
         $err | Should -Not -BeNullOrEmpty
         $err.FullyQualifiedErrorId | Should -BeLike 'InvalidMigrationFile*'

@@ -147,7 +147,7 @@ Describe 'Migration fleet on <Provider>' -ForEach (Get-TestProvider) {
         $entry[0].Login | Should -Be (Get-LoginName $db)
         $entry[0].Host | Should -Not -BeNullOrEmpty
 
-        { Remove-MigrationClient @cn -InstanceId 'api-1' } | Should -Throw -ErrorId 'ClientNotFound,*'
+        { Remove-MigrationClient @cn -InstanceId 'api-1' -ErrorAction Stop } | Should -Throw -ErrorId 'ClientNotFound,*'
         # By pipeline: the instances Get-MigrationClient lists.
         Get-MigrationClient @cn | Remove-MigrationClient @cn
         @(Get-MigrationClient @cn) | Should -HaveCount 0

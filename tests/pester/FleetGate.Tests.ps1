@@ -17,6 +17,8 @@ BeforeAll {
         @((Test-ContractReady @cn -Id $Id).Checks | Where-Object Name -eq 'FleetAcknowledged')[0]
     }
     function script:Get-ErrorOf([scriptblock]$Command) {
+        # Per-item errors are non-terminating (about_OnlineMigrations): Stop makes each one catchable here.
+        $ErrorActionPreference = 'Stop'
         try { & $Command; $null } catch { $_ }
     }
     function script:Get-LoginName($Database) {

@@ -326,7 +326,7 @@ WHERE (Id % 97 <> 0 AND (ComputeHost IS NULL OR ComputeHost <> $hostOf)) OR (Id 
             $folders.Add(($folder2 = New-TestMigrationFolder $db -Files @{
                 '0002_events_double.json' = '{ "operations": [ { "addColumn": { "table": "dbo.Events", "column": { "name": "Twice", "type": "int" }, "up": "[Qty] * 2" } } ] }'
             }))
-            { Invoke-Expand @cn -Path $folder2 -Id '0002_events_double' -WarningAction SilentlyContinue } | Should -Throw -ErrorId 'NoUsableKey,*'
+            { Invoke-Expand @cn -Path $folder2 -Id '0002_events_double' -WarningAction SilentlyContinue -ErrorAction Stop } | Should -Throw -ErrorId 'NoUsableKey,*'
             @(Get-TestColumn $db 'Events').Name | Should -Not -Contain 'Twice'
         }
         else {

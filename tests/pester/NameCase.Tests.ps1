@@ -73,13 +73,15 @@ Describe 'Names compared as the database compares them on <Provider>' -ForEach (
         (Get-TestColumn $db 'Instances').Name | Should -Not -Contain 'Location'
     }
 
-    It 'changes a column with a 116-character unicode name and leaves no shadow column behind after contract' -Skip:($Skip -or $Provider -eq 'SqlServer') {
-        # SQL Server: skipped on the T-SQL engine, which keeps identifiers of at most 63 bytes (PostgreSQL's
-        # limit) and replaces a longer one by a truncated, hashed name in sys.columns.
+    It 'changes a column with a 116-character unicode name and leaves no shadow column behind after contract' -Skip:$Skip {
         $long = [string]::Concat([Linq.Enumerable]::Repeat([char]::ConvertFromUtf32(0x1F600), 58))
         $long.Length | Should -Be 116
         $q = "[$long]"
         Invoke-Sql $db "ALTER TABLE $t ADD $q int NULL" | Out-Null
+        if ((Get-TestColumn $db 'Instances').Name -notcontains $long) {
+            Set-ItResult -Skipped -Because 'this server does not keep a 116-character name (the T-SQL engine keeps identifiers of at most 63 bytes, PostgreSQL''s limit, and shows a truncated, hashed name)'
+            return
+        }
         Invoke-Sql $db "UPDATE $t SET $q = Id * 10" | Out-Null
         $folder = New-TestMigrationFolder $db -Files @{
             '0001_widen.json' = (@{ operations = @(@{ alterColumn = @{ table = 'dbo.Instances'; column = $long; type = 'bigint'; up = "CAST($q AS bigint)" } }) } | ConvertTo-Json -Depth 5)

@@ -16,6 +16,8 @@ BeforeAll {
     }
 
     function script:Get-ErrorOf([scriptblock]$Command) {
+        # Per-item errors are non-terminating (about_OnlineMigrations): Stop makes each one catchable here.
+        $ErrorActionPreference = 'Stop'
         try { & $Command; $null } catch { $_ }
     }
     function script:Set-File($Database, [string]$Folder, [string]$Text) {

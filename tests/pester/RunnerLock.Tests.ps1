@@ -7,6 +7,8 @@ BeforeAll {
     Import-Module (Get-TestModulePath) -Force
 
     function script:Get-ErrorOf([scriptblock]$Command) {
+        # Per-item errors are non-terminating (about_OnlineMigrations): Stop makes each one catchable here.
+        $ErrorActionPreference = 'Stop'
         try { & $Command; $null } catch { $_ }
     }
     function script:Get-Columns($db, [string]$table) {

@@ -34,6 +34,7 @@ Set-StrictMode -Version 3.0
 
 $script:TestContext = $null
 $script:Providers = @{}
+$script:AlterNullability = @{}
 
 function Get-TestModulePath {
     <# The staged module manifest the tests import (ONLINEMIGRATIONS_MODULE, else out/ of this repo). #>
@@ -286,6 +287,39 @@ function Test-TestOnlineIndex {
     ($row.e -in 3, 5, 8) -and -not $row.b
 }
 
+function Test-TestRenameIndex {
+    <# True where the test server renames an index (SQLite recreates it under the new name; SQL Server's
+       sp_rename ... 'INDEX'), asked by trying it on a scratch table of the test's own schema. #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database)
+    if ($Database.Provider -ne 'SqlServer') { return $true }
+    $t = "[$($Database.Schema)].[om_rename_probe]"
+    Invoke-Sql $Database "CREATE TABLE $t (Id int NOT NULL PRIMARY KEY, V int NULL); CREATE INDEX IX_probe ON $t (V);"
+    try { Invoke-Sql $Database "EXEC sys.sp_rename @objname = N'$($Database.Schema).om_rename_probe.IX_probe', @newname = N'IX_probe2', @objtype = N'INDEX';"; $true }
+    catch { $false }
+    finally { Invoke-Sql $Database "DROP TABLE $t;" }
+}
+
+function Test-TestAlterColumnNullability {
+    <#
+    .SYNOPSIS
+        True where the test server changes an existing column's nullability in place (ALTER COLUMN ...
+        NULL / NOT NULL): SQL Server; not SQLite, not the T-SQL test engine. Asked of the server once per
+        connection string, by trying it on a temporary table. -Database needs only Provider and ConnectionString.
+    #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database)
+    if ($Database.Provider -ne 'SqlServer' -or -not $Database.ConnectionString) { return $false }
+    if (-not $script:AlterNullability.ContainsKey($Database.ConnectionString)) {
+        $script:AlterNullability[$Database.ConnectionString] = try {
+            Invoke-Sql -Provider SqlServer -ConnectionString $Database.ConnectionString -Sql 'CREATE TABLE #om_probe (a int NOT NULL); ALTER TABLE #om_probe ALTER COLUMN a int NULL; DROP TABLE #om_probe;' | Out-Null
+            $true
+        }
+        catch { $false }
+    }
+    $script:AlterNullability[$Database.ConnectionString]
+}
+
+Export-ModuleMember -Function Test-TestAlterColumnNullability
+
 function Initialize-TestBaseline {
     <#
     .SYNOPSIS
@@ -504,6 +538,28 @@ function Get-TestColumn {
     }
 }
 
+function Get-TestColumnDefinition {
+    <#
+    .SYNOPSIS
+        One column of a table as the catalog describes it: Name, Nullable ([bool]), Default (the default's
+        expression text as the catalog keeps it, or $null). $null when the table has no such column.
+    #>
+    param([Parameter(Mandatory, Position = 0)][psobject]$Database, [Parameter(Mandatory, Position = 1)][string]$Table, [Parameter(Mandatory, Position = 2)][string]$Column)
+    if ($Database.Provider -eq 'Sqlite') {
+        $row = Invoke-Sql $Database 'SELECT name AS Name, "notnull" AS IsNotNull, dflt_value AS Dflt FROM pragma_table_info(@t) WHERE name = @c COLLATE NOCASE' -Parameters @{ t = $Table; c = $Column }
+    }
+    else {
+        $row = Invoke-Sql $Database @"
+SELECT c.name AS Name, CASE WHEN c.is_nullable = 1 THEN 0 ELSE 1 END AS IsNotNull, OBJECT_DEFINITION(c.default_object_id) AS Dflt
+FROM sys.columns c WHERE c.object_id = OBJECT_ID(QUOTENAME(@s) + N'.' + QUOTENAME(@t)) AND c.name = @c
+"@ -Parameters @{ s = $Database.Schema; t = $Table; c = $Column }
+    }
+    if ($null -eq $row) { return $null }
+    [pscustomobject]@{ Name = $row.Name; Nullable = -not [bool][int]$row.IsNotNull; Default = $row.Dflt }
+}
+
+Export-ModuleMember -Function Get-TestColumnDefinition
+
 function Get-TestShadowColumn {
     <# The internal shadow column an alterColumn added for -Column (its name starts with '<Column>__om_'), or $null. #>
     param([Parameter(Mandatory, Position = 0)][psobject]$Database, [Parameter(Mandatory, Position = 1)][string]$Table, [Parameter(Mandatory, Position = 2)][string]$Column)
@@ -527,7 +583,12 @@ SELECT i.name AS Name, i.is_unique AS IsUnique,
        STUFF((SELECT N',' + c.name FROM sys.index_columns ic JOIN sys.columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
               WHERE ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.is_included_column = 0 ORDER BY ic.key_ordinal FOR XML PATH('')), 1, 1, N'') AS Columns
 FROM sys.indexes i WHERE i.object_id = OBJECT_ID(QUOTENAME(@s) + N'.' + QUOTENAME(@t)) AND i.type > 0 AND i.is_primary_key = 0
-"@ -Parameters @{ s = $Database.Schema; t = $Table } | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Columns = $_.Columns; Unique = [bool]$_.IsUnique } }
+"@ -Parameters @{ s = $Database.Schema; t = $Table } | ForEach-Object {
+            # Babelfish makes index names unique per schema by appending the table's name and an md5 to
+            # the declared (lower-cased) name; the declared name is what the user and SQL Server see.
+            $name = $_.Name -replace ('^(.+)' + [regex]::Escape($Table.ToLowerInvariant()) + '[0-9a-f]{32}$'), '$1'
+            [pscustomobject]@{ Name = $name; Columns = $_.Columns; Unique = [bool]$_.IsUnique }
+        }
     }
 }
 

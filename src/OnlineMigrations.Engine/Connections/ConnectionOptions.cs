@@ -17,6 +17,12 @@ public enum EntraAuthentication
     AzureCli,
 }
 
+/// <summary>A SQL login given apart from the connection string (PowerShell's PSCredential): SqlClient receives it as a SqlCredential, never as text.</summary>
+public sealed record SqlLogin(string UserId, System.Security.SecureString Password)
+{
+    public override string ToString() => UserId;
+}
+
 /// <summary>Everything needed to reach the target database. Never printed: it may hold a password.</summary>
 public sealed class ConnectionOptions
 {
@@ -28,6 +34,10 @@ public sealed class ConnectionOptions
     /// <summary>Client id of a user-assigned managed identity.</summary>
     public string? EntraClientId { get; init; }
     public string StoreSchema { get; init; } = SqlServerStoreSql.DefaultSchema;
+    /// <summary>A SQL login to authenticate with (SQL Server only), kept out of the connection string.</summary>
+    public SqlLogin? Login { get; init; }
+    /// <summary>A preview (-WhatIf, -Script): a missing SQLite file is not created (an empty in-memory database stands in) and an existing one is not switched to WAL.</summary>
+    public bool Preview { get; init; }
     /// <summary>The SQL lock timeout of each DDL statement.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>How long to wait for another runner on the same database.</summary>

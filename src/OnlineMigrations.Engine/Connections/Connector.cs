@@ -15,6 +15,52 @@ public static class Connector
         return options.Provider == Provider.Sqlite ? OpenSqlite(options, dialect) : OpenSqlServer(options, dialect, pooled, purpose);
     }
 
+    /// <summary>
+    /// The connection string for dbatools-style parameters: a SQL Server instance and database (Windows or
+    /// Entra authentication unless a login is given apart), or a SQLite database file. Never holds a secret.
+    /// </summary>
+    public static string ForInstance(Provider provider, string? instance, string? database, bool integrated, string? encrypt, bool trustServerCertificate)
+    {
+        if (provider == Provider.Sqlite) return new SqliteConnectionStringBuilder { DataSource = database }.ToString();
+        var b = new SqlConnectionStringBuilder { DataSource = instance };
+        if (!string.IsNullOrEmpty(database)) b.InitialCatalog = database;
+        if (integrated) b.IntegratedSecurity = true;
+        if (encrypt is not null) b.Encrypt = SqlConnectionEncryptOption.Parse(encrypt);
+        if (trustServerCertificate) b.TrustServerCertificate = true;
+        return b.ConnectionString;
+    }
+
+    /// <summary>
+    /// The SQLite connection string with a relative Data Source made absolute against <paramref name="baseDirectory"/>
+    /// (PowerShell's current location, which the process's own directory does not follow). Unreadable ones are returned as
+    /// they are, for the connector to refuse with its own message.
+    /// </summary>
+    public static string ResolveSqlitePath(string connectionString, string baseDirectory)
+    {
+        try
+        {
+            var b = new SqliteConnectionStringBuilder(connectionString);
+            var source = b.DataSource;
+            if (string.IsNullOrEmpty(source) || source == ":memory:" || source.StartsWith("file:", StringComparison.OrdinalIgnoreCase) || Path.IsPathRooted(source))
+                return connectionString;
+            b.DataSource = Path.GetFullPath(Path.Combine(baseDirectory, source));
+            return b.ToString();
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException) { return connectionString; }
+    }
+
+    /// <summary>The server and the database of the options, for output objects (Server, Database); never a credential.</summary>
+    public static (string Server, string Database) Identify(ConnectionOptions options)
+    {
+        try
+        {
+            if (options.Provider == Provider.Sqlite) return (Environment.MachineName, SqliteFile(options) ?? ":memory:");
+            var b = new SqlConnectionStringBuilder(options.ConnectionString);
+            return (b.DataSource, string.IsNullOrEmpty(b.InitialCatalog) ? "(default)" : b.InitialCatalog);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException) { return ("?", "?"); }
+    }
+
     /// <summary>Server and database of a connection string, for messages; "?" where unreadable.</summary>
     public static string Describe(ConnectionOptions options)
     {
@@ -48,11 +94,18 @@ public static class Connector
                 "Write it as 'Data Source=path/to/file.db', with keywords Microsoft.Data.Sqlite knows (Mode, Cache, Pooling, Default Timeout, Foreign Keys, Recursive Triggers).");
         }
         var file = SqliteFile(options);
+        if (options.Preview && file is not null && !File.Exists(file))
+        {
+            // A preview creates nothing: the database it would create is empty, so an empty in-memory one stands in.
+            var empty = new SqliteConnection("Data Source=:memory:");
+            empty.Open();
+            return new Session(empty, dialect, Describe(options));
+        }
         var explicitMode = options.ConnectionString.Contains("Mode", StringComparison.OrdinalIgnoreCase);
         if (file is not null && !File.Exists(file) && !explicitMode)
             throw new MigrationException(ErrorIds.ConnectionFailed, $"The SQLite database file '{file}' does not exist.",
                 "Check the path. To create a new database, add ';Mode=ReadWriteCreate' to the connection string.") ;
-        if (!explicitMode) builder.Mode = SqliteOpenMode.ReadWrite;
+        if (!explicitMode || (options.Preview && builder.Mode == SqliteOpenMode.ReadWriteCreate)) builder.Mode = SqliteOpenMode.ReadWrite;
         builder.Pooling = false;
         var connection = new SqliteConnection(builder.ToString());
         try
@@ -63,7 +116,9 @@ public static class Connector
             // makes a writer wait briefly for the single write lock instead of failing at once.
             // Reading the schema makes SQLite open the -wal and -shm files now, so a database that
             // cannot be written is reported here rather than at the first statement.
-            pragma.CommandText = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; SELECT COUNT(*) FROM sqlite_master;";
+            // A preview leaves the journal mode as it is: switching to WAL is a change to the file.
+            pragma.CommandText = options.Preview ? "PRAGMA busy_timeout = 10000; SELECT COUNT(*) FROM sqlite_master;"
+                : "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; SELECT COUNT(*) FROM sqlite_master;";
             pragma.ExecuteNonQuery();
         }
         catch (SqliteException e) when (StorageErrors.Translate(e, Describe(options), file) is { } storage)
@@ -84,6 +139,10 @@ public static class Connector
         }
         return new Session(connection, dialect, Describe(options));
     }
+
+    private static bool LooksLikeFile(string dataSource) =>
+        !string.IsNullOrEmpty(dataSource) && (dataSource.Contains('/', StringComparison.Ordinal) || File.Exists(dataSource)
+            || dataSource.EndsWith(".db", StringComparison.OrdinalIgnoreCase) || dataSource.EndsWith(".sqlite", StringComparison.OrdinalIgnoreCase) || dataSource.EndsWith(".sqlite3", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Which keyword of a SQLite connection string cannot be read, in words that never quote a value.</summary>
     private static string UnreadableSqliteKeyword(string connectionString)
@@ -113,9 +172,23 @@ public static class Connector
             throw new MigrationException(ErrorIds.InvalidConnection, "The SQL Server connection string is not valid (a keyword or value could not be read).",
                 "Check the connection string's keywords, for example 'Server=host;Database=db;User ID=u;Password=...;Encrypt=true'.");
         }
+        if (LooksLikeFile(builder.DataSource))
+            throw new MigrationException(ErrorIds.ConnectionFailed, $"'{builder.DataSource}' is a file, not a SQL Server instance: -Provider is SqlServer (the default).",
+                "For a SQLite database add -Provider Sqlite; for SQL Server give the server name (Server=host or host,port) in the connection string or -SqlInstance.");
+        if (options.Login is not null && (builder.IntegratedSecurity || !string.IsNullOrEmpty(builder.UserID) || !string.IsNullOrEmpty(builder.Password)
+                || builder.Authentication != SqlAuthenticationMethod.NotSpecified || options.AccessToken is not null || options.Entra != EntraAuthentication.None))
+            throw new MigrationException(ErrorIds.InvalidConnection, "-SqlCredential cannot be combined with User ID, Password, Integrated Security or Authentication in the connection string, nor with -AccessToken or -Authentication.",
+                "Give the login one way only: -SqlCredential (Get-Credential), or the connection string's own keywords.");
         if (!pooled) builder.Pooling = false;
         if (string.IsNullOrEmpty(builder.ApplicationName) || builder.ApplicationName == "Core Microsoft SqlClient Data Provider") builder.ApplicationName = purpose;
         var connection = new SqlConnection(builder.ConnectionString);
+        if (options.Login is { } login)
+        {
+            // SqlClient wants a read-only SecureString; the password is never turned into a string.
+            var password = login.Password.Copy();
+            password.MakeReadOnly();
+            connection.Credential = new SqlCredential(login.UserId, password);
+        }
         if (options.AccessToken is not null) connection.AccessToken = options.AccessToken;
         else if (options.Entra != EntraAuthentication.None)
             connection.AccessTokenCallback = EntraToken.Callback(EntraToken.Credential(options.Entra, options.EntraClientId));

@@ -37,6 +37,28 @@ public interface IDialect
     /// (SQLite refuses a non-constant one such as CURRENT_TIMESTAMP).</summary>
     bool CanAddColumnWithDefault(string expression) => true;
     string MakeNullable(QualifiedName table, ColumnInfo column);
+
+    // ---- what the engine can do to an existing column (traits the operations plan by) ---------
+    /// <summary>Whether an existing column's nullability can be changed in place (ALTER COLUMN ... NULL / NOT NULL):
+    /// the final NOT NULL of a column added nullable, and relaxing a NOT NULL column that new code no longer writes.</summary>
+    bool ChangesNullability { get; }
+    /// <summary>Whether a default can be added to an existing column.</summary>
+    bool AddsDefaultLater { get; }
+    /// <summary>Whether a default added to an existing column can be dropped again by the name it was given.</summary>
+    bool DropsDefaultByName { get; }
+    /// <summary>Whether a NOT NULL column with a constant default can be added to a table with rows at once, without
+    /// rewriting the table (existing rows read the default): the way to a NOT NULL new column where
+    /// <see cref="ChangesNullability"/> is false.</summary>
+    bool AddsNotNullColumnWithDefault { get; }
+    /// <summary>Whether a column's nullability can be relaxed while an index lists it (SQL Server refuses ALTER COLUMN of an
+    /// indexed column, error 5074, unless only the length of a var type grows).</summary>
+    bool RelaxesIndexedColumn(string type) => true;
+    /// <summary>Whether a UNIQUE constraint declared with the table can be dropped on its own (SQL Server: DROP CONSTRAINT);
+    /// false where it lives in the table's definition (SQLite), so no column it covers can be dropped.</summary>
+    bool DropsUniqueConstraints { get; }
+    /// <summary>Refuses, in the engine's own words, a change to an existing column that it cannot make
+    /// (<paramref name="what"/>: "making dbo.T.C NOT NULL"); <paramref name="instead"/> says what the user can do.</summary>
+    MigrationException CannotChangeColumn(string what, string instead);
     /// <summary>Adds a named default constraint (SQL Server) so inserts that omit the column succeed.</summary>
     string AddDefault(QualifiedName table, string column, string constraintName, string expression);
     /// <summary>A harmless literal of the column's type, used as a temporary default that a sync trigger overwrites.</summary>
@@ -104,6 +126,8 @@ public interface IDialect
     TimeSpan DefaultBatchPause(TimeSpan batch);
     /// <summary>True where a varchar or char key must be bound as a varchar parameter to compare under its collation.</summary>
     bool AnsiKeyParameters { get; }
+    /// <summary>What applications on this engine must know when a table gets its first trigger (expand warns with it).</summary>
+    string FirstTriggerWarning(QualifiedName table);
     /// <summary>The column type of an object-version column.</summary>
     string ObjectVersionType { get; }
     /// <summary>One statement as a runnable script writes it (GO after each batch on SQL Server, a semicolon on SQLite).</summary>

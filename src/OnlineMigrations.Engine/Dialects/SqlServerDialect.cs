@@ -93,6 +93,20 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
 
     private static string TypeWithCollation(ColumnInfo c) => c.Collation is null ? c.Type : $"{c.Type} COLLATE {c.Collation}";
 
+    public bool ChangesNullability => Capabilities.AlterColumnNullability;
+    public bool AddsDefaultLater => true;
+    // A T-SQL engine that names default constraints itself cannot drop one by the name it was given.
+    public bool DropsDefaultByName => Capabilities.DropDefaultConstraints;
+    // Adding a NOT NULL column with a default is metadata-only on Enterprise editions only (elsewhere it writes
+    // every row under a schema-modification lock): SQL Server adds it nullable and makes it NOT NULL at contract.
+    public bool AddsNotNullColumnWithDefault => false;
+    public bool RelaxesIndexedColumn(string type) =>
+        type.StartsWith("var", StringComparison.OrdinalIgnoreCase) || type.StartsWith("nvar", StringComparison.OrdinalIgnoreCase);
+    public bool DropsUniqueConstraints => true;
+    public MigrationException CannotChangeColumn(string what, string instead) =>
+        new(ErrorIds.NotSupportedByServer, $"{what}: " + Capabilities.Lacks(Capabilities.AlterColumnNullability
+            ? "dropping a default constraint by the name it was given" : "changing an existing column's nullability (ALTER COLUMN ... NULL / NOT NULL)") + ".", instead);
+
     public string MakeNullable(QualifiedName table, ColumnInfo column) => Capabilities.AlterColumnNullability
         ? $"ALTER TABLE {Table(table)} ALTER COLUMN {Quote(column.Name)} {TypeWithCollation(column)} NULL;"
         : throw Lacking("ALTER COLUMN ... NULL", $"Making the NOT NULL column {table}.{column.Name} nullable (so that code which no longer writes it keeps working)",
@@ -225,15 +239,15 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
         var insertedOnly = $"EXISTS (SELECT 1 FROM inserted AS i WHERE {Match("i")} AND NOT EXISTS (SELECT 1 FROM deleted AS d WHERE {Joined()}))";
         var updatedOnly = $"EXISTS (SELECT 1 FROM inserted AS i INNER JOIN deleted AS d ON {Joined()} WHERE {Match("i")})";
         // Changes are compared exactly (Differ): a change of case or trailing spaces under a _CI_ collation is a change.
-        string ChangedRows(string column) =>
-            $"EXISTS (SELECT 1 FROM inserted AS i INNER JOIN deleted AS d ON {Joined()} WHERE {Match("i")} AND {Differ($"i.{Quote(column)}", $"d.{Quote(column)}")})";
-        string UnchangedRows(string column) =>
-            $"EXISTS (SELECT 1 FROM inserted AS i INNER JOIN deleted AS d ON {Joined()} WHERE {Match("i")} AND NOT {Differ($"i.{Quote(column)}", $"d.{Quote(column)}")})";
+        string ChangedRows(string column, string? type) =>
+            $"EXISTS (SELECT 1 FROM inserted AS i INNER JOIN deleted AS d ON {Joined()} WHERE {Match("i")} AND {Differ($"i.{Quote(column)}", $"d.{Quote(column)}", type)})";
+        string UnchangedRows(string column, string? type) =>
+            $"EXISTS (SELECT 1 FROM inserted AS i INNER JOIN deleted AS d ON {Joined()} WHERE {Match("i")} AND NOT {Differ($"i.{Quote(column)}", $"d.{Quote(column)}", type)})";
         // Rows where up, evaluated over the row as the statement left it and as it was before, gives
         // another value: old code changed what the new column is derived from. (up's column names bind
         // to the innermost FROM, inserted or deleted.)
-        string UpChanged(string up) =>
-            $"EXISTS (SELECT CONVERT(varbinary(max), ({up})) FROM inserted WHERE {Match("inserted")} EXCEPT SELECT CONVERT(varbinary(max), ({up})) FROM deleted WHERE {Match("deleted")})";
+        string UpChanged(string up, string? type) =>
+            $"EXISTS (SELECT {Comparable($"({up})", type)} FROM inserted WHERE {Match("inserted")} EXCEPT SELECT {Comparable($"({up})", type)} FROM deleted WHERE {Match("deleted")})";
 
         var onInsert = new List<string>();
         var onUpdate = new List<string>();
@@ -247,23 +261,33 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
                     onInsert.Add($"UPDATE {t} SET {column} = {fill} WHERE {unwritten} AND {fill} IS NOT NULL AND {Differ(column, fill, f.Type)} AND {insertedOnly};");
                     // A statement that writes the new column keeps its value (even an unchanged one); one that
                     // does not is old code, and the new column follows up of what it changed.
-                    onUpdate.Add($"IF NOT UPDATE({column})\n        UPDATE {t} SET {column} = {fill} WHERE {Differ(column, fill, f.Type)} AND {updatedOnly} AND ({column} IS NULL OR {UpChanged(f.Up)});");
+                    var keepsNotNull = f.NotNull ? $" AND {fill} IS NOT NULL" : "";
+                    onUpdate.Add($"IF NOT UPDATE({column})\n        UPDATE {t} SET {column} = {fill} WHERE {Differ(column, fill, f.Type)}{keepsNotNull} AND {updatedOnly} AND ({column} IS NULL OR {UpChanged(f.Up, f.Type)});");
                     break;
                 case MirrorRule m:
                     var (from, to) = (Quote(m.From), Quote(m.To));
-                    onInsert.Add($"UPDATE {t} SET {from} = {to} WHERE {to} IS NOT NULL AND {Differ(from, to)} AND {insertedOnly};");
+                    onInsert.Add($"UPDATE {t} SET {from} = {to} WHERE {to} IS NOT NULL AND {Differ(from, to, m.Type)} AND {insertedOnly};");
                     onInsert.Add($"UPDATE {t} SET {to} = {from} WHERE {to} IS NULL AND {from} IS NOT NULL AND {insertedOnly};");
                     // A statement that wrote the new column wins, even with an unchanged value; one that wrote
                     // only the old column is copied forward.
-                    onUpdate.Add($"IF UPDATE({to})\n    BEGIN\n        IF @backfill = 0 UPDATE {t} SET {from} = {to} WHERE {Differ(from, to)} AND {updatedOnly};\n    END\n    " +
-                                 $"ELSE IF UPDATE({from})\n        UPDATE {t} SET {to} = {from} WHERE {Differ(to, from)} AND {updatedOnly};");
+                    onUpdate.Add($"IF UPDATE({to})\n    BEGIN\n        IF @backfill = 0 UPDATE {t} SET {from} = {to} WHERE {Differ(from, to, m.Type)} AND {updatedOnly};\n    END\n    " +
+                                 $"ELSE IF UPDATE({from})\n        UPDATE {t} SET {to} = {from} WHERE {Differ(to, from, m.Type)} AND {updatedOnly};");
                     break;
                 case ShadowRule s:
                     var (col, shadow) = (Quote(s.Column), Quote(s.Shadow));
-                    onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})", s.Type)} AND {insertedOnly};");
+                    var upKeepsNotNull = s.NotNull ? $" AND ({s.Up}) IS NOT NULL" : "";
+                    if (s.Down is null)
+                        onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})", s.Type)}{upKeepsNotNull} AND {insertedOnly};");
+                    else
+                    {
+                        // New code inserted the new shape (the shadow holds a value of its own): the old column takes down of it.
+                        var shadowWritten = $"({shadow} IS NOT NULL{(s.Default is null ? "" : $" AND {Differ(shadow, $"({s.Default})", s.Type)}")})";
+                        onInsert.Add($"UPDATE {t} SET {col} = ({s.Down}) WHERE {shadowWritten} AND {Differ(col, $"({s.Down})", s.ColumnType)} AND {insertedOnly};");
+                        onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE NOT {shadowWritten} AND {Differ(shadow, $"({s.Up})", s.Type)}{upKeepsNotNull} AND {insertedOnly};");
+                    }
                     if (s.Down is not null)
-                        onUpdate.Add($"IF UPDATE({shadow}) AND @backfill = 0\n        UPDATE {t} SET {col} = ({s.Down}) WHERE {Differ(col, $"({s.Down})")} AND {ChangedRows(s.Shadow)} AND {UnchangedRows(s.Column)};");
-                    onUpdate.Add($"IF UPDATE({col})\n        UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})", s.Type)} AND {ChangedRows(s.Column)};");
+                        onUpdate.Add($"IF UPDATE({shadow}) AND @backfill = 0\n        UPDATE {t} SET {col} = ({s.Down}) WHERE {Differ(col, $"({s.Down})", s.ColumnType)} AND {ChangedRows(s.Shadow, s.Type)} AND {UnchangedRows(s.Column, s.ColumnType)};");
+                    onUpdate.Add($"IF UPDATE({col})\n        UPDATE {t} SET {shadow} = ({s.Up}) WHERE {Differ(shadow, $"({s.Up})", s.Type)}{upKeepsNotNull} AND {ChangedRows(s.Column, s.ColumnType)};");
                     break;
             }
         }
@@ -298,8 +322,24 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     // NULL-safe inequality that works on every supported version (IS DISTINCT FROM needs SQL Server 2022),
     // over the values' bytes: EXCEPT alone compares by collation, so under a _CI_ collation 'alice' and
     // 'ALICE' would be one value, and under any collation 'a' and 'a ' would.
+    // Character and binary values are compared by their bytes; values of other known types (numbers, dates,
+    // bit, uniqueidentifier) compare exactly by value, which is also what T-SQL engines that cannot convert
+    // every type to varbinary accept. An unknown type is compared by bytes, which SQL Server allows for all.
     public string Differ(string a, string b, string? type = null) =>
-        $"EXISTS (SELECT CONVERT(varbinary(max), {a}) EXCEPT SELECT CONVERT(varbinary(max), {(type is null ? b : $"CAST({b} AS {type})")}))";
+        $"EXISTS (SELECT {Comparable(a, type, cast: false)} EXCEPT SELECT {Comparable(b, type)})";
+
+    private static string Comparable(string value, string? type, bool cast = true)
+    {
+        var typed = type is null || !cast ? value : $"CAST({value} AS {type})";
+        return type is not null && ComparesByValue(type) ? typed : $"CONVERT(varbinary(max), {typed})";
+    }
+
+    private static bool ComparesByValue(string type)
+    {
+        var name = type.Split('(')[0].Trim().Trim('[', ']').ToLowerInvariant();
+        return name is "bit" or "tinyint" or "smallint" or "int" or "bigint" or "decimal" or "numeric" or "money" or "smallmoney"
+            or "float" or "real" or "date" or "time" or "datetime" or "datetime2" or "smalldatetime" or "datetimeoffset" or "uniqueidentifier";
+    }
 
     public string VersionOlder(string versionColumn, IReadOnlyList<string> olderVersionParameters) => _keyset.VersionOlder(versionColumn, olderVersionParameters);
     public string BatchEnd(QualifiedName table, IReadOnlyList<string> keys, bool hasLower) => _keyset.BatchEnd(table, keys, hasLower);
@@ -323,6 +363,9 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     // A batch locks only its own rows: writers wait for nothing but those.
     public TimeSpan DefaultBatchPause(TimeSpan batch) => TimeSpan.Zero;
     public bool AnsiKeyParameters => true;
+    public string FirstTriggerWarning(QualifiedName table) =>
+        $"{table} gets its first trigger. Applications that write it with OUTPUT but without INTO (EF Core 7 and later does) must declare the trigger (EF Core: HasTrigger), and bulk loads must fire triggers (SqlBulkCopyOptions.FireTriggers, BULK INSERT ... FIRE_TRIGGERS) or old and new columns drift apart. See the README, \"What applications must do\".";
+
     public string ObjectVersionType => $"varchar({ObjectVersion.MaxLength})";
     public string ScriptStatement(string statement) => statement + "\nGO\n";
 
@@ -353,10 +396,13 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
         [$"SET LOCK_TIMEOUT {(long)lockTimeout.TotalMilliseconds}; SET XACT_ABORT ON;"];
 
     // 1222 lock timeout, 1205 deadlock victim. Some T-SQL engines report both under one generic number
-    // (33557097) with PostgreSQL's message; that number never comes from SQL Server.
+    // (33557097) with PostgreSQL's message; that number never comes from SQL Server. Under the same number
+    // they report a catalog read that met an object another session dropped at that moment ("could not
+    // open relation with OID"), which a second try does not meet.
     public bool IsRetryable(Exception error) =>
         error is SqlException e && e.Errors.Cast<SqlError>().Any(x => x.Number is 1222 or 1205
-            || x.Number == 33557097 && (x.Message.Contains("lock timeout", StringComparison.OrdinalIgnoreCase) || x.Message.Contains("deadlock", StringComparison.OrdinalIgnoreCase)));
+            || x.Number == 33557097 && (x.Message.Contains("lock timeout", StringComparison.OrdinalIgnoreCase) || x.Message.Contains("deadlock", StringComparison.OrdinalIgnoreCase)
+                                        || x.Message.Contains("could not open relation with OID", StringComparison.OrdinalIgnoreCase)));
 
     // Connection-level failures and the Azure SQL transient set (failover, reconfiguration, throttling).
     private static readonly HashSet<int> TransientNumbers = [-2, 20, 64, 233, 10053, 10054, 10060, 40143, 40197, 40501, 40613, 42108, 42109, 49918, 49919, 49920, 4221, 615, 926, 4060, 1421];

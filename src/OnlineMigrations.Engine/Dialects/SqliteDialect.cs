@@ -74,6 +74,15 @@ public sealed class SqliteDialect : IDialect
         return true;
     }
 
+    // SQLite has no ALTER COLUMN: a column keeps the nullability and default it was added with; a UNIQUE
+    // constraint of CREATE TABLE is part of the table, and no column it covers can be dropped.
+    public bool ChangesNullability => false;
+    public bool AddsDefaultLater => false;
+    public bool DropsDefaultByName => false;
+    public bool AddsNotNullColumnWithDefault => true;
+    public bool DropsUniqueConstraints => false;
+    public MigrationException CannotChangeColumn(string what, string instead) => NotSupported(what, instead);
+
     public string MakeNullable(QualifiedName table, ColumnInfo column) =>
         throw NotSupported($"Making the NOT NULL column {table}.{column.Name} nullable",
             "SQLite cannot change a column's nullability in place; give the column a default or make it nullable in an earlier release, or use SQL Server.");
@@ -159,7 +168,8 @@ public sealed class SqliteDialect : IDialect
                     var read = ReferencedColumns(f.Up, f.OldShape);
                     string UpOver(string row) => $"(SELECT {fill} FROM (SELECT {string.Join(", ", read.Select(x => $"{row}.{Quote(x)} AS {Quote(x)}"))}))";
                     var changed = read.Count == 0 ? "1" : Differ(UpOver("NEW"), UpOver("OLD"));
-                    onUpdate.Add($"UPDATE {t} SET {column} = {fill} WHERE {thisRow} AND NOT {Wrote(f.Column)} AND {Differ(column, fill)} AND ({column} IS NULL OR {changed});");
+                    var keepsNotNull = f.NotNull ? $" AND {fill} IS NOT NULL" : "";
+                    onUpdate.Add($"UPDATE {t} SET {column} = {fill} WHERE {thisRow} AND NOT {Wrote(f.Column)} AND {Differ(column, fill)}{keepsNotNull} AND ({column} IS NULL OR {changed});");
                     break;
                 case MirrorRule m:
                     var (from, to) = (Quote(m.From), Quote(m.To));
@@ -172,10 +182,18 @@ public sealed class SqliteDialect : IDialect
                     break;
                 case ShadowRule s:
                     var (col, shadow) = (Quote(s.Column), Quote(s.Shadow));
-                    onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {thisRow} AND {Differ(shadow, $"({s.Up})")};");
-                    if (s.Down is not null)
+                    var upKeepsNotNull = s.NotNull ? $" AND ({s.Up}) IS NOT NULL" : "";
+                    if (s.Down is null)
+                        onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {thisRow} AND {Differ(shadow, $"({s.Up})")}{upKeepsNotNull};");
+                    else
+                    {
+                        // New code inserted the new shape (the shadow holds a value of its own): the old column takes down of it.
+                        var shadowWritten = $"({shadow} IS NOT NULL{(s.Default is null ? "" : $" AND {Differ(shadow, $"({s.Default})")}")})";
+                        onInsert.Add($"UPDATE {t} SET {col} = ({s.Down}) WHERE {thisRow} AND {shadowWritten} AND {Differ(col, $"({s.Down})")};");
+                        onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {thisRow} AND NOT {shadowWritten} AND {Differ(shadow, $"({s.Up})")}{upKeepsNotNull};");
                         onUpdate.Add($"UPDATE {t} SET {col} = ({s.Down}) WHERE {thisRow} AND {Differ("NEW." + shadow, "OLD." + shadow)} AND NOT {Differ("NEW." + col, "OLD." + col)} AND {Differ(col, $"({s.Down})")} AND {notBackfill};");
-                    onUpdate.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {thisRow} AND {Differ("NEW." + col, "OLD." + col)} AND {Differ(shadow, $"({s.Up})")};");
+                    }
+                    onUpdate.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {thisRow} AND {Differ("NEW." + col, "OLD." + col)} AND {Differ(shadow, $"({s.Up})")}{upKeepsNotNull};");
                     break;
             }
         }
@@ -231,6 +249,9 @@ public sealed class SqliteDialect : IDialect
     // between batches (bench/results.md: without the gap, writers wait seconds), so a quarter of the batch.
     public TimeSpan DefaultBatchPause(TimeSpan batch) => TimeSpan.FromTicks(batch.Ticks / 4);
     public bool AnsiKeyParameters => false;
+    public string FirstTriggerWarning(QualifiedName table) =>
+        $"{table} gets its first trigger. On SQLite it runs inside every INSERT, UPDATE and upsert of the table (RETURNING and sqlite3 .import included), so each write takes a little longer while holding SQLite's single write lock: applications must wait for a busy database rather than fail (PRAGMA busy_timeout, or 'Default Timeout' in Microsoft.Data.Sqlite). See the README, \"What applications must do\".";
+
     public string ObjectVersionType => "TEXT";
     public string ScriptStatement(string statement) => statement.EndsWith(';') ? statement + "\n" : statement + ";\n";
     public string EstimateRows(QualifiedName table) => CountRows(table);

@@ -1,8 +1,10 @@
 namespace OnlineMigrations.Engine.Model;
 
 /// <summary>One application instance of the fleet, as its last heartbeat reported it.</summary>
-public sealed class MigrationClient
+public sealed class MigrationClient : IOnDatabase
 {
+    public string? Server { get; set; }
+    public string? Database { get; set; }
     public required string InstanceId { get; init; }
     public required string Application { get; init; }
     public string? HostName { get; init; }

@@ -13,6 +13,8 @@ public enum ErrorKind
     OperationTimeout,
     ObjectNotFound,
     WriteError,
+    /// <summary>An error the product did not foresee (a defect): it still carries an id.</summary>
+    NotSpecified,
 }
 
 /// <summary>An error a user can act on: what was wrong, where, and what to do.</summary>
@@ -70,5 +72,9 @@ public static class ErrorIds
     public static readonly ErrorId DatabaseIoError = new("DatabaseIoError", ErrorKind.WriteError);
     public static readonly ErrorId ClientNotFound = new("ClientNotFound", ErrorKind.ObjectNotFound);
     public static readonly ErrorId RegisterRefused = new("RegisterRefused", ErrorKind.InvalidOperation);
+    /// <summary>A database error outside any migration step (reading the store, the journal).</summary>
+    public static readonly ErrorId DatabaseError = new("DatabaseError", ErrorKind.WriteError);
+    /// <summary>An exception the product did not foresee: a defect, reported with an id rather than raw.</summary>
+    public static readonly ErrorId UnexpectedError = new("UnexpectedError", ErrorKind.NotSpecified);
     public static readonly ErrorId RepairRefused = new("RepairRefused", ErrorKind.InvalidOperation);
 }

@@ -1,8 +1,10 @@
 namespace OnlineMigrations.Engine.Model;
 
 /// <summary>One line of the audit trail: a step of a phase, who ran it, where, when, how long, and how it ended.</summary>
-public sealed class MigrationJournalEntry
+public sealed class MigrationJournalEntry : IOnDatabase
 {
+    public string? Server { get; set; }
+    public string? Database { get; set; }
     public long Sequence { get; init; }
     public string? Id { get; init; }
     public string? Phase { get; init; }

@@ -3,8 +3,10 @@ namespace OnlineMigrations.Engine.Model;
 /// <summary>What one Invoke-Migrate run did for one migration. ExitCode follows OpenStack's
 /// online_data_migrations: 0 nothing left, 1 progress made and more remains (run again), 2 failed
 /// with no progress.</summary>
-public sealed class MigrationProgress
+public sealed class MigrationProgress : IOnDatabase
 {
+    public string? Server { get; set; }
+    public string? Database { get; set; }
     public required string Id { get; init; }
     public long RowsMigrated { get; set; }
     public long RowsRemaining { get; set; }

@@ -1,8 +1,10 @@
 namespace OnlineMigrations.Engine.Model;
 
 /// <summary>Where one migration stands, as recorded in the state store (and, with -Path, as its file says).</summary>
-public sealed class MigrationState
+public sealed class MigrationState : IOnDatabase
 {
+    public string? Server { get; set; }
+    public string? Database { get; set; }
     public required string Id { get; init; }
     public string? Description { get; init; }
     public Phase Phase { get; init; }

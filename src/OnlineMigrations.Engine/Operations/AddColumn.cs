@@ -36,16 +36,38 @@ public sealed class AddColumn : Operation
         if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name, or create it in an earlier operation.");
         if (c.Catalog.Column(Table, Column.Name) is not null)
             throw c.Refuse(this, $"the column {Table}.{Column.Name} already exists", "Choose another name, or remove the operation.");
-        if (!Column.Nullable && c.Dialect.Provider == Provider.Sqlite)
-            throw SqliteDialect.NotSupported($"{JsonPath}: a NOT NULL column added to an existing table ({Table}.{Column.Name})", "Keep the column nullable on SQLite (\"nullable\": true).");
+        if (Column.Default is not null && !c.Dialect.CanAddColumnWithDefault(Column.Default))
+            throw c.Dialect.CannotChangeColumn($"{JsonPath}: adding {Table}.{Column.Name} with the default ({Column.Default}) to a table with rows",
+                "Give the column a constant default, or none and fill it with \"up\".");
+        // A final NOT NULL: where the engine can change nullability, the column is added nullable and made NOT NULL
+        // at contract (offline). Where it cannot, a constant default lets it be NOT NULL from expand on (existing
+        // rows read the default); without one, it cannot be done online at all, and expand says so now.
+        if (!Column.Nullable && !c.Dialect.ChangesNullability)
+        {
+            if (Column.Default is null || !c.Dialect.AddsNotNullColumnWithDefault)
+                throw c.Dialect.CannotChangeColumn($"{JsonPath}: a NOT NULL column added to an existing table ({Table}.{Column.Name}){(Column.Default is null ? " without a default" : "")}",
+                    c.Dialect.AddsNotNullColumnWithDefault
+                        ? "Give the column a constant \"default\" (it is then NOT NULL from expand on), or keep it nullable (\"nullable\": true)."
+                        : "Keep the column nullable (\"nullable\": true), or make it NOT NULL on SQL Server.");
+            c.SetFact(this, NotNullAtExpand, "true");
+            yield return new Step($"add column {Table}.{Column.Name} (NOT NULL, existing rows read its default)", [c.Dialect.AddColumn(Table, Column)]);
+            yield break;
+        }
         yield return new Step($"add column {Table}.{Column.Name}", [c.Dialect.AddColumn(Table, Column with { Nullable = true })]);
     }
+
+    private const string NotNullAtExpand = "notNullAtExpand";
+
+    /// <summary>What fills a row written without the column: <c>up</c>, else the column's default (SQL Server leaves
+    /// existing rows NULL when it adds a nullable column with a default; SQLite shows them the default).</summary>
+    private string? Fill => Up ?? Column.Default;
 
     // The old shape is read at expand, before the column exists; at contract and rollback only the trigger's name matters.
     public override IEnumerable<SyncRule> SyncRules(OperationContext c) => Up is null ? [] :
     [
         new FillRule(Table, Column.Name, Up)
         {
+            NotNull = c.Fact(this, NotNullAtExpand) == "true",
             Default = Column.Default,
             Type = Column.Type,
             OldShape = c.Catalog.TableExists(Table)
@@ -62,26 +84,28 @@ public sealed class AddColumn : Operation
         return Column.Default is null ? $"{col} IS NULL" : $"({col} IS NULL OR NOT {c.Dialect.Differ(col, $"({Column.Default})", Column.Type)})";
     }
 
-    private string StillToFill(OperationContext c) =>
-        $"{Unwritten(c)} AND ({Up}) IS NOT NULL AND {c.Dialect.Differ(c.Dialect.Column(Column.Name), $"({Up})", Column.Type)}";
+    private string StillToFill(OperationContext c) => Up is null
+        ? $"{c.Dialect.Column(Column.Name)} IS NULL"
+        : $"{Unwritten(c)} AND ({Up}) IS NOT NULL AND {c.Dialect.Differ(c.Dialect.Column(Column.Name), $"({Up})", Column.Type)}";
 
     public override IEnumerable<ExpressionCheck> Expressions(OperationContext c) =>
         Up is null ? [] : [new ExpressionCheck(Table, "up", Up, Column.Type, OverRows: true)];
 
     public override IEnumerable<BackfillAssignment> Backfill(OperationContext c) =>
-        Up is null ? [] : [new BackfillAssignment(Table, Column.Name, $"({Up})", StillToFill(c))];
+        Fill is null ? [] : [new BackfillAssignment(Table, Column.Name, $"({Fill})", StillToFill(c))];
 
     public override IEnumerable<RemainingCheck> Remaining(OperationContext c)
     {
         var col = c.Dialect.Column(Column.Name);
+        var notNullNow = c.Fact(this, NotNullAtExpand) == "true";
         // A column that becomes NOT NULL at contract must have a value in every row first.
-        if (!Column.Nullable) yield return new RemainingCheck($"rows of {Table} whose {Column.Name} is still NULL (it becomes NOT NULL at contract)") { Table = Table, Predicate = $"{col} IS NULL" };
-        else if (Up is not null) yield return new RemainingCheck($"rows of {Table} whose new column {Column.Name} is still empty") { Table = Table, Predicate = StillToFill(c) };
+        if (!Column.Nullable && !notNullNow) yield return new RemainingCheck($"rows of {Table} whose {Column.Name} is still NULL (it becomes NOT NULL at contract)") { Table = Table, Predicate = $"{col} IS NULL" };
+        else if (Fill is not null) yield return new RemainingCheck($"rows of {Table} whose new column {Column.Name} is still empty") { Table = Table, Predicate = StillToFill(c) };
     }
 
     public override IEnumerable<Step> Contract(OperationContext c)
     {
-        if (Column.Nullable) yield break;
+        if (Column.Nullable || c.Fact(this, NotNullAtExpand) == "true") yield break;
         var indexes = c.Catalog.Indexes(Table).Where(i => i.Covers(Column.Name)).ToList();
         foreach (var step in FinalNotNull.Steps(c, Table, Column.Name, Column.Type, indexes)) yield return step;
     }

@@ -50,25 +50,42 @@ public sealed class AlterColumn : Operation
         var old = c.Catalog.Column(Table, Column) ?? throw c.Refuse(this, $"the column {Table}.{Column} does not exist", "Check the column name.");
         if (old.Identity || old.Computed) throw c.Refuse(this, $"{Table}.{Column} is an identity or computed column", "Change it in a maintenance window with a sql operation marked \"unsafe\": true.");
         if (c.Catalog.KeyColumns(Table).Contains(Column, StringComparer.OrdinalIgnoreCase))
-            throw c.Refuse(this, $"{Table}.{Column} is part of the table's key", "Changing a key column cannot be done online with a shadow column.");
-        if (Nullable == false && c.Dialect.Provider == Provider.Sqlite)
-            throw SqliteDialect.NotSupported($"{JsonPath}: a final NOT NULL on {Table}.{Column}", "Keep the column nullable on SQLite.");
+            throw c.Refuse(this, $"{Table}.{Column} is part of the table's key, by which the sync trigger and the backfill find each row, so it cannot be changed online with a shadow column",
+                "Change it in a maintenance window with a sql operation marked \"unsafe\": true while no old code runs, or first give the table another key (a new primary key or unique clustered index in an earlier migration).");
+        // The new definition's NOT NULL (asked for, or kept from the old column) must hold after contract: where the
+        // engine cannot make the shadow NOT NULL at contract, it is NOT NULL from expand on, with a constant default
+        // that existing rows read until the backfill fills them; without one, expand refuses now, not contract later.
+        var notNull = !(Nullable ?? old.Nullable);
+        var shadowDefault = Default ?? old.Default;
+        var notNullNow = false;
+        if (notNull && !c.Dialect.ChangesNullability)
+        {
+            if (!c.Dialect.AddsNotNullColumnWithDefault || shadowDefault is null || !c.Dialect.CanAddColumnWithDefault(shadowDefault))
+                throw c.Dialect.CannotChangeColumn(
+                    $"{JsonPath}: changing {Table}.{Column}, which is NOT NULL{(Nullable == false ? " as asked" : " now")}, with a shadow column that is NOT NULL only from contract on",
+                    (c.Dialect.AddsNotNullColumnWithDefault ? "Give the column a constant \"default\" (the shadow is then NOT NULL from expand on), " : "") +
+                    "give \"nullable\": true to accept a nullable column deliberately, or make this change on SQL Server.");
+            notNullNow = true;
+            c.SetFact(this, NotNullAtExpand, "true");
+        }
 
         var shadow = c.ShadowName(Column);
         if (c.Catalog.Column(Table, shadow) is not null) c.RequireFree(this, $"shadow column {shadow}", $"column {Table}.{shadow}");
         var indexes = c.Catalog.Indexes(Table).Where(i => i.Covers(Column)).ToList();
         foreach (var index in indexes) c.RequireFree(this, $"interim index {InterimIndexName(c, index.Name)}", c.Catalog.IndexNameHolder(Table, InterimIndexName(c, index.Name)));
         c.SetFact(this, "type", Type ?? old.Type);
+        c.SetFact(this, "oldType", old.Type);
         c.SetFact(this, "nullable", (Nullable ?? old.Nullable) ? "true" : "false");
-        if (c.Dialect.Provider == Provider.Sqlite && indexes.Any(i => i.UniqueConstraint))
-            throw SqliteDialect.NotSupported($"{JsonPath}: changing {Table}.{Column}, which a UNIQUE constraint of the table covers", "SQLite cannot drop a column under a table constraint; use a unique index (addUniqueConstraint) instead of a UNIQUE constraint, or use SQL Server.");
+        if (!c.Dialect.DropsUniqueConstraints && indexes.Any(i => i.UniqueConstraint))
+            throw c.Dialect.CannotChangeColumn($"{JsonPath}: changing {Table}.{Column}, which a UNIQUE constraint of the table covers",
+                "A UNIQUE constraint declared with the table cannot be dropped on its own here; use a unique index (addUniqueConstraint) instead of a UNIQUE constraint, or use SQL Server.");
         c.SetFact(this, "indexes", string.Join("\u001f", indexes.Select(i => i.Name)));
         c.SetFact(this, "indexDefinitions", FinalNotNull.Save(indexes));
         // A UNIQUE constraint's index can only be removed by dropping the constraint.
         c.SetFact(this, "uniqueConstraints", string.Join("\u001f", indexes.Where(i => i.UniqueConstraint).Select(i => i.Name)));
         var collation = Type is null ? old.Collation : null;
         yield return new Step($"add shadow column {Table}.{shadow} for {Column}",
-            [c.Dialect.AddColumn(Table, new ColumnDefinition(shadow, Type ?? old.Type, Nullable: true, Default ?? old.Default, Collation: collation))]);
+            [c.Dialect.AddColumn(Table, new ColumnDefinition(shadow, Type ?? old.Type, Nullable: !notNullNow, shadowDefault, Collation: collation))]);
         foreach (var index in indexes)
             yield return c.Dialect.CreateIndex($"create index {InterimIndexName(c, index.Name)} on the shadow of {Table}.{Column}",
                 Shadowed(c, index, InterimIndexName(c, index.Name)), c.Catalog.Capabilities, c.AllowOffline);
@@ -92,8 +109,21 @@ public sealed class AlterColumn : Operation
 
     private string? ShadowType(OperationContext c) => c.Fact(this, "type") ?? Type;
 
-    public override IEnumerable<SyncRule> SyncRules(OperationContext c) =>
-        [new ShadowRule(Table, Column, c.ShadowName(Column), Up, Down) { Type = ShadowType(c) }];
+    private const string NotNullAtExpand = "notNullAtExpand";
+
+    // down computes the old column from the new value: its references to the column's name are to the shadow,
+    // which is what new code wrote (the old column still holds the value before the write).
+    public override IEnumerable<SyncRule> SyncRules(OperationContext c)
+    {
+        var shadow = c.ShadowName(Column);
+        yield return new ShadowRule(Table, Column, shadow, Up, Down is null ? null : c.Dialect.RenameColumnIn(Down, Column, shadow, c.Catalog.Names))
+        {
+            Type = ShadowType(c),
+            ColumnType = c.Fact(this, "oldType") ?? c.Catalog.Column(Table, Column)?.Type,
+            Default = Default ?? c.Catalog.Column(Table, Column)?.Default,
+            NotNull = c.Fact(this, NotNullAtExpand) == "true",
+        };
+    }
 
     public override IEnumerable<BackfillAssignment> Backfill(OperationContext c)
     {
@@ -131,7 +161,7 @@ public sealed class AlterColumn : Operation
                     interim.Filter is null ? null : c.Dialect.RenameColumnIn(interim.Filter, shadow, Column, c.Catalog.Names))));
         }
         if (statements.Count > 0) yield return new Step($"swap the new {Table}.{Column} into place", statements) { EndsSync = Table };
-        if (c.Fact(this, "nullable") == "false")
+        if (c.Fact(this, "nullable") == "false" && c.Fact(this, NotNullAtExpand) != "true")
             foreach (var step in FinalNotNull.Steps(c, Table, Column, c.Fact(this, "type")!, FinalNotNull.Load(c.Fact(this, "indexDefinitions"))))
                 yield return step;
     }

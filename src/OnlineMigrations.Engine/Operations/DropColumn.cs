@@ -3,7 +3,9 @@ using OnlineMigrations.Engine.Model;
 
 namespace OnlineMigrations.Engine.Operations;
 
-/// <summary>Drops a column at contract; nothing happens at expand (the old code still reads it).</summary>
+/// <summary>Drops a column at contract. At expand it stays (the old code still reads it); a NOT NULL column
+/// without a default is made nullable, or given a temporary default, so that new code can insert rows
+/// without it — where the engine can do neither, expand refuses. Undo restores it.</summary>
 public sealed class DropColumn : Operation
 {
     public override string Kind => "dropColumn";
@@ -23,9 +25,20 @@ public sealed class DropColumn : Operation
 
     public override IEnumerable<Step> Expand(OperationContext c)
     {
-        if (c.Catalog.Column(Table, Column) is null)
-            throw c.Refuse(this, $"the column {Table}.{Column} does not exist", "Check the table and column names.");
-        return [];
+        var column = c.Catalog.Column(Table, Column) ?? throw c.Refuse(this, $"the column {Table}.{Column} does not exist", "Check the table and column names.");
+        var omitted = OmittedColumn.Plan(c, this, Table, column, c.Catalog.Indexes(Table).Any(i => i.Covers(Column)), "new code no longer writes it",
+            "New code that inserts rows without it would fail until contract. Give the column a default, or make it nullable, in an earlier migration; or use SQL Server.");
+        return omitted is null ? [] : [omitted];
+    }
+
+    public override IEnumerable<Step> Rollback(OperationContext c) => OmittedColumn.Undo(c, this, Table, Column);
+
+    // Rows new code inserted without the column hold NULL: its NOT NULL cannot come back until they hold a value.
+    public override IEnumerable<RemainingCheck> RollbackLoss(OperationContext c)
+    {
+        if (!OmittedColumn.WasMadeNullable(c, this) || c.Catalog.Column(Table, Column) is not { Nullable: true }) yield break;
+        yield return new RemainingCheck($"rows of {Table} that new code inserted without {Column} (NULL, so {Column} cannot be NOT NULL again)")
+            { Table = Table, Predicate = $"{c.Dialect.Column(Column)} IS NULL" };
     }
 
     public override IEnumerable<Step> Contract(OperationContext c)

@@ -17,10 +17,10 @@ internal static class FinalNotNull
         var reason = $"ALTER COLUMN ... NOT NULL on {table}.{column} scans the table while holding a schema-modification lock" +
                      (indexes.Count > 0 ? $", and its indexes ({string.Join(", ", indexes.Select(i => i.Name))}) are built again" : "");
         var statements = indexes.Select(i => c.Dialect.DropIndex(table, i.Name)).Append(c.Dialect.MakeNotNull(table, column, type)).ToList();
-        yield return new Step($"make {table}.{column} NOT NULL", statements) { OfflineReason = reason };
+        yield return new Step($"make {table}.{column} NOT NULL", statements) { OfflineReason = reason, Required = true };
         foreach (var i in indexes)
             yield return c.Dialect.CreateIndex($"rebuild index {i.Name} on {table} after NOT NULL", new IndexSpec(table, i.Name, i.Columns, i.Include, i.Unique, i.Filter),
-                c.Catalog.Capabilities, allowOffline: true) with { OfflineReason = reason };
+                c.Catalog.Capabilities, allowOffline: true) with { OfflineReason = reason, Required = true };
     }
 
     /// <summary>Indexes as saved in a migration's facts at expand, for contract.</summary>

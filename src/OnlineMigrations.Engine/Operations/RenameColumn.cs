@@ -5,11 +5,16 @@ using OnlineMigrations.Engine.Model;
 namespace OnlineMigrations.Engine.Operations;
 
 /// <summary>
-/// Renames a column without downtime. Expand adds <c>to</c> with the same type, collation and
-/// default, recreates the indexes that include <c>from</c> on <c>to</c>, makes <c>from</c> nullable
-/// (new code no longer writes it) and keeps both in step with a two-way trigger; a write to
-/// <c>to</c> wins. Migrate copies <c>from</c> into <c>to</c>. Contract drops <c>from</c>, its
-/// indexes and the trigger, and gives the new indexes their old names.
+/// Renames a column without downtime. Expand adds <c>to</c> with the same type and collation,
+/// recreates the indexes that include <c>from</c> on <c>to</c>, lets inserts omit <c>from</c> (new
+/// code no longer writes it) and keeps both in step with a two-way trigger; a write to <c>to</c> wins.
+/// Migrate copies <c>from</c> into <c>to</c> wherever they differ. Contract keeps the column's
+/// definition: where <c>from</c> kept it through expand (NOT NULL with its default, a default SQLite
+/// cannot add later), <c>to</c> is dropped and <c>from</c> renamed in place, with its default,
+/// NOT NULL, indexes and constraints; otherwise <c>from</c> is dropped, its indexes take their old
+/// names on <c>to</c>, <c>to</c> gets the default, and a NOT NULL that expand relaxed comes back as
+/// the same offline step as addColumn's final NOT NULL (-AllowOffline). A key column is never
+/// renamed: the trigger and the backfill find rows by it.
 /// </summary>
 public sealed class RenameColumn : Operation
 {
@@ -45,6 +50,12 @@ public sealed class RenameColumn : Operation
             i.Unique, i.Filter is null ? null : c.Dialect.RenameColumnIn(i.Filter, From, To, c.Catalog.Names));
     }
 
+    /// <summary>The refusal of a key column, whose reason and alternatives the README's operation table repeats.</summary>
+    internal const string KeyColumnFix =
+        "Keep the name (map it in the application), or rename it in a maintenance window with a sql operation marked \"unsafe\": true " +
+        "(sp_rename on SQL Server, ALTER TABLE ... RENAME COLUMN on SQLite) while no old code runs. " +
+        "To rename online, first give the table another key (a new primary key or unique clustered index in an earlier migration).";
+
     public override IEnumerable<Step> Expand(OperationContext c)
     {
         if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name.");
@@ -53,75 +64,59 @@ public sealed class RenameColumn : Operation
         if (from.Identity || from.Computed) throw c.Refuse(this, $"{Table}.{From} is an identity or computed column, which cannot be kept in step by a trigger", "Rename it in a maintenance window with a sql operation marked \"unsafe\": true.");
         var indexes = IndexesOnFrom(c);
         if (indexes.Any(i => i.PrimaryKey) || c.Catalog.KeyColumns(Table).Contains(From, StringComparer.OrdinalIgnoreCase))
-            throw c.Refuse(this, $"{Table}.{From} is part of the table's key", "Renaming a key column cannot be done online; rename it in a maintenance window, or keep the name.");
-        if (!from.Nullable && c.Dialect.Provider == Provider.Sqlite && from.Default is null)
-            throw SqliteDialect.NotSupported($"{JsonPath}: renaming the NOT NULL column {Table}.{From} (without a default)",
-                "SQLite cannot make the old column nullable, so new code inserting only the new column would fail. Give the column a default, make it nullable first, or use SQL Server.");
+            throw c.Refuse(this, $"{Table}.{From} is part of the table's key, by which the sync trigger and the backfill find each row, so it cannot be renamed online", KeyColumnFix);
+        if (!c.Dialect.DropsUniqueConstraints && indexes.Any(i => i.UniqueConstraint))
+            throw c.Dialect.CannotChangeColumn($"{JsonPath}: changing {Table}.{From}, which a UNIQUE constraint of the table covers",
+                "A UNIQUE constraint declared with the table cannot be dropped on its own here; use a unique index (addUniqueConstraint) instead of a UNIQUE constraint, or use SQL Server.");
 
         foreach (var index in indexes) c.RequireFree(this, $"interim index {InterimIndexName(c, index.Name)}", c.Catalog.IndexNameHolder(Table, InterimIndexName(c, index.Name)));
-        if (!from.Nullable && from.Default is null) c.RequireFree(this, $"temporary default {TemporaryDefault(c)}", c.Catalog.ObjectNameHolder(new QualifiedName(Table.Schema, TemporaryDefault(c))));
+        // New code inserts rows without the old column, so a NOT NULL old column must accept that until contract.
+        var omitted = OmittedColumn.Plan(c, this, Table, from, indexes.Count > 0, "new code no longer writes it",
+            "New code that inserts only the new column would fail. Give the column a default, or make it nullable, in an earlier migration; or use SQL Server.");
         c.SetFact(this, "fromNotNull", from.Nullable ? "false" : "true");
-        c.SetFact(this, "fromType", from.Type);
-        if (c.Dialect.Provider == Provider.Sqlite && indexes.Any(i => i.UniqueConstraint))
-            throw SqliteDialect.NotSupported($"{JsonPath}: changing {Table}.{From}, which a UNIQUE constraint of the table covers", "SQLite cannot drop a column under a table constraint; use a unique index (addUniqueConstraint) instead of a UNIQUE constraint, or use SQL Server.");
         c.SetFact(this, "indexes", string.Join("\u001f", indexes.Select(i => i.Name)));
         // A UNIQUE constraint's index can only be removed by dropping the constraint.
         c.SetFact(this, "uniqueConstraints", string.Join("\u001f", indexes.Where(i => i.UniqueConstraint).Select(i => i.Name)));
-
-        // The new column takes the old one's default only at contract (SQL Server): with a default during
-        // expand, a row old code inserts would carry the default in the new column, and the trigger could
-        // not tell it from a value new code wrote. SQLite cannot add a default later, so there the trigger
-        // treats the default as "not written" (MirrorRule.ToDefault).
         if (from.Default is not null) c.SetFact(this, "default", from.Default);
-        var addDefaultNow = c.Dialect.Provider == Provider.Sqlite ? from.Default : null;
-        if (addDefaultNow is not null && !c.Dialect.CanAddColumnWithDefault(addDefaultNow))
+
+        // A NOT NULL old column that keeps its definition through expand (it has a default, or got a temporary
+        // one) is renamed in place at contract, so its NOT NULL, default, indexes and constraints stay exactly
+        // as they were, with no offline step. One that expand made nullable gives way to the new column, which
+        // is made NOT NULL at contract, offline. A nullable one gives way to the new column too.
+        string? defaultOnTo = null;
+        if (!from.Nullable && !OmittedColumn.WasMadeNullable(c, this)) c.SetFact(this, "renameInPlace", "true");
+        else if (from.Default is not null && !c.Dialect.AddsDefaultLater)
         {
-            // SQLite cannot add a column with a non-constant default (CURRENT_TIMESTAMP) to a table with rows,
-            // nor add a default later: the new column goes without one while the trigger fills it, and
-            // contract drops it and renames the old column, whose definition (default included) thereby stays.
-            c.SetFact(this, "renameInPlace", "true");
-            addDefaultNow = null;
+            // The engine cannot add a default at contract (SQLite): the new column has it from expand, and the
+            // trigger treats a row holding just the default as not written (MirrorRule.ToDefault). A default it
+            // cannot add to a table with rows (CURRENT_TIMESTAMP) makes contract rename the old column in place.
+            if (c.Dialect.CanAddColumnWithDefault(from.Default)) c.SetFact(this, "defaultOnTo", defaultOnTo = from.Default);
+            else c.SetFact(this, "renameInPlace", "true");
         }
+        // Otherwise the new column takes the old one's default only at contract: with a default during expand, a row
+        // old code inserts would carry the default in the new column, and the trigger could not tell it from a value
+        // new code wrote.
         yield return new Step($"add column {Table}.{To} (renamed from {From})",
-            [c.Dialect.AddColumn(Table, new ColumnDefinition(To, from.Type, Nullable: true, addDefaultNow, Collation: from.Collation))]);
+            [c.Dialect.AddColumn(Table, new ColumnDefinition(To, from.Type, Nullable: true, defaultOnTo, Collation: from.Collation))]);
         foreach (var index in indexes)
             yield return c.Dialect.CreateIndex($"create index {InterimIndexName(c, index.Name)} on {Table}.{To} (for {index.Name})",
                 Renamed(c, index, InterimIndexName(c, index.Name)), c.Catalog.Capabilities, c.AllowOffline);
-        // New code inserts rows without the old column, so a NOT NULL old column must accept that until
-        // contract drops it. A default already does; otherwise it becomes nullable — or, where SQL Server
-        // cannot alter an indexed column in place (only var types can), it gets a temporary default
-        // that the sync trigger overwrites with the new column's value.
-        if (!from.Nullable && from.Default is null && c.Dialect.Provider == Provider.SqlServer)
-        {
-            var indexed = indexes.Count > 0;
-            var varType = from.Type.StartsWith("var", StringComparison.OrdinalIgnoreCase) || from.Type.StartsWith("nvar", StringComparison.OrdinalIgnoreCase);
-            if (indexed && !varType)
-            {
-                c.SetFact(this, "temporaryDefault", TemporaryDefault(c));
-                yield return new Step($"give {Table}.{From} a temporary default (new code no longer writes it)",
-                    [c.Dialect.AddDefault(Table, From, TemporaryDefault(c), c.Dialect.Placeholder(from.Type))]);
-            }
-            else
-            {
-                c.SetFact(this, "madeNullable", "true");
-                yield return new Step($"make {Table}.{From} nullable", [c.Dialect.MakeNullable(Table, from)]);
-            }
-        }
+        if (omitted is not null) yield return omitted;
     }
 
-    private string TemporaryDefault(OperationContext c) => Names.Internal($"DF_{Table.Name}_{From}", "om_" + Names.ShortHash(c.Migration.Id));
-
     public override IEnumerable<SyncRule> SyncRules(OperationContext c) =>
-        [new MirrorRule(Table, From, To) { ToDefault = c.Dialect.Provider == Provider.Sqlite && c.Fact(this, "renameInPlace") is null ? c.Fact(this, "default") : null }];
+        [new MirrorRule(Table, From, To) { ToDefault = c.Fact(this, "defaultOnTo"), Type = c.Fact(this, "fromType") }];
 
+    // Wherever the two differ: on SQLite a new column added with a default shows it in every existing row, so
+    // "the new column is still NULL" would never copy those rows.
     public override IEnumerable<BackfillAssignment> Backfill(OperationContext c)
     {
         var (from, to) = (c.Dialect.Column(From), c.Dialect.Column(To));
-        return [new BackfillAssignment(Table, To, from, $"{to} IS NULL AND {from} IS NOT NULL")];
+        return [new BackfillAssignment(Table, To, from, c.Dialect.Differ(to, from, c.Fact(this, "fromType")))];
     }
 
     public override IEnumerable<RemainingCheck> Remaining(OperationContext c) =>
-        [new RemainingCheck($"rows of {Table} where {From} and {To} differ") { Table = Table, Predicate = c.Dialect.Differ(c.Dialect.Column(From), c.Dialect.Column(To)) }];
+        [new RemainingCheck($"rows of {Table} where {From} and {To} differ") { Table = Table, Predicate = c.Dialect.Differ(c.Dialect.Column(From), c.Dialect.Column(To), c.Fact(this, "fromType")) }];
 
     private IEnumerable<string> OriginalIndexes(OperationContext c) =>
         (c.Fact(this, "indexes") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries);
@@ -130,19 +125,23 @@ public sealed class RenameColumn : Operation
     {
         if (c.Fact(this, "renameInPlace") == "true")
         {
-            // The old column's indexes follow it through the rename; the interim ones on the new column go.
+            // The old column's indexes and constraints follow it through the rename; the interim ones on the new column go.
             var inPlace = OriginalIndexes(c).Select(name => c.Dialect.DropIndex(Table, InterimIndexName(c, name))).ToList();
             if (c.Catalog.Column(Table, From) is not null)
             {
+                if (OmittedColumn.TemporaryDefaultOf(c, this) is { } df) inPlace.Add(c.Dialect.DropConstraint(Table, df));
                 if (c.Catalog.Column(Table, To) is not null) inPlace.AddRange(c.Dialect.DropColumn(Table, To));
                 inPlace.Add(c.Dialect.RenameColumn(Table, From, To));
             }
-            if (inPlace.Count > 0) yield return new Step($"rename {Table}.{From} to {To} in place (keeping its definition)", inPlace);
+            if (inPlace.Count > 0) yield return new Step($"rename {Table}.{From} to {To} in place (keeping its definition)", inPlace) { EndsSync = Table };
             yield break;
         }
         var statements = new List<string>();
         var live = c.Catalog.Indexes(Table);
         var constraints = (c.Fact(this, "uniqueConstraints") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        // The indexes the new column has once this step ran: the old ones' definitions, on the new column.
+        var moved = IndexesOnFrom(c).Select(i => Renamed(c, i, i.Name))
+            .Select(i => new IndexInfo(i.Name, i.Unique, false, false, i.Columns, i.Include, i.Where)).ToList();
         foreach (var name in OriginalIndexes(c))
         {
             statements.Add(constraints.Contains(name) ? c.Dialect.DropConstraint(Table, name) : c.Dialect.DropIndex(Table, name));
@@ -150,13 +149,19 @@ public sealed class RenameColumn : Operation
             if (interim is not null)
                 statements.AddRange(c.Dialect.RenameIndex(Table, interim.Name, new IndexSpec(Table, name, interim.Columns, interim.Include, interim.Unique, interim.Filter)));
         }
-        if (c.Catalog.Column(Table, From) is not null)
+        var fromLive = c.Catalog.Column(Table, From) is not null;
+        if (fromLive)
         {
             statements.AddRange(c.Dialect.DropColumn(Table, From));
-            if (c.Fact(this, "default") is { } expression && c.Dialect.Provider == Provider.SqlServer)
+            if (c.Fact(this, "default") is { } expression && c.Fact(this, "defaultOnTo") is null && c.Dialect.AddsDefaultLater)
                 statements.Add(c.Dialect.AddDefault(Table, To, Names.Internal($"DF_{Table.Name}_{To}", "om"), expression));
         }
         if (statements.Count > 0) yield return new Step($"drop column {Table}.{From} and move its indexes to {To}", statements) { EndsSync = Table };
+        // Expand relaxed the old column's NOT NULL: the renamed column gets it back, as addColumn's final NOT NULL does.
+        if (OmittedColumn.WasMadeNullable(c, this) && (fromLive || c.Catalog.Column(Table, To) is { Nullable: true }))
+            foreach (var step in FinalNotNull.Steps(c, Table, To, OmittedColumn.TypeOf(c, this) ?? c.Catalog.Column(Table, From)?.Type ?? c.Catalog.Column(Table, To)!.Type,
+                         fromLive ? moved : c.Catalog.Indexes(Table).Where(i => i.Covers(To)).ToList()))
+                yield return step;
     }
 
     public override IEnumerable<Step> RollbackUnfinished(OperationContext c) => AbortIndexBuilds(c, Table, OriginalIndexes(c).Select(n => InterimIndexName(c, n)));
@@ -166,9 +171,6 @@ public sealed class RenameColumn : Operation
         var statements = OriginalIndexes(c).Select(name => c.Dialect.DropIndex(Table, InterimIndexName(c, name))).ToList();
         if (c.Catalog.Column(Table, To) is not null) statements.AddRange(c.Dialect.DropColumn(Table, To));
         if (statements.Count > 0) yield return new Step($"drop column {Table}.{To}", statements);
-        if (c.Fact(this, "temporaryDefault") is { } df && c.Dialect.Provider == Provider.SqlServer)
-            yield return new Step($"drop the temporary default of {Table}.{From}", [c.Dialect.DropConstraint(Table, df)]);
-        if (c.Fact(this, "madeNullable") == "true" && c.Dialect.Provider == Provider.SqlServer && c.Catalog.Column(Table, From) is { Nullable: true })
-            yield return new Step($"make {Table}.{From} NOT NULL again", [c.Dialect.MakeNotNull(Table, From, c.Fact(this, "fromType")!)]);
+        foreach (var step in OmittedColumn.Undo(c, this, Table, From)) yield return step;
     }
 }

@@ -13,6 +13,10 @@ public sealed record Step(string Name, IReadOnlyList<string> Statements)
     public string? DoneProbe { get; init; }
     /// <summary>Set when the step cannot run online; it then runs only with -AllowOffline.</summary>
     public string? OfflineReason { get; init; }
+    /// <summary>An offline step the phase cannot complete without (a NOT NULL the migration promises): without
+    /// -AllowOffline the phase is refused before it changes anything, rather than completed without it.
+    /// Other offline steps (trusting a constraint) are skipped with a warning.</summary>
+    public bool Required { get; init; }
     /// <summary>True for DDL steps, which run with the lock timeout and are retried on lock timeouts and deadlocks.</summary>
     public bool IsDdl { get; init; } = true;
     /// <summary>The table whose sync this step ends (the swap of a shadow, the drop of a renamed column):
@@ -29,6 +33,8 @@ public abstract record SyncRule(QualifiedName Table);
 /// gives keeps it equal to <c>up</c>; a statement that writes it keeps its value.</summary>
 public sealed record FillRule(QualifiedName Table, string Column, string Up) : SyncRule(Table)
 {
+    /// <summary>The column is NOT NULL already during expand: a NULL <c>up</c> never overwrites its value.</summary>
+    public bool NotNull { get; init; }
     /// <summary>The column's default: an inserted row holding just that default was written without it.</summary>
     public string? Default { get; init; }
     /// <summary>The column's type, so comparisons with <c>up</c> are exact.</summary>
@@ -43,14 +49,25 @@ public sealed record MirrorRule(QualifiedName Table, string From, string To) : S
     /// <summary>The new column's default, where it has one during expand (SQLite): an inserted row whose
     /// new column holds just that default was written by old code, and takes the old column's value.</summary>
     public string? ToDefault { get; init; }
+    /// <summary>The type of both columns, so comparisons are exact and valid for that type.</summary>
+    public string? Type { get; init; }
 }
 
 /// <summary>Keep <paramref name="Shadow"/> equal to <paramref name="Up"/> of the old column, and the old
-/// column equal to <paramref name="Down"/> of the shadow when a statement writes the shadow.</summary>
+/// column equal to <paramref name="Down"/> of the shadow when a statement writes the shadow.
+/// <paramref name="Down"/> is written over the shadow (the new value), not over the old column. With a
+/// <c>down</c>, a row inserted with the shadow written (not NULL, not just its default) is new code's: the old
+/// column takes <c>down</c> of it; any other row is old code's, and the shadow takes <c>up</c>.</summary>
 public sealed record ShadowRule(QualifiedName Table, string Column, string Shadow, string Up, string? Down) : SyncRule(Table)
 {
     /// <summary>The shadow's type, so comparisons with <c>up</c> are exact.</summary>
     public string? Type { get; init; }
+    /// <summary>The old column's type, so comparisons with <c>down</c> are exact.</summary>
+    public string? ColumnType { get; init; }
+    /// <summary>The shadow's default: an inserted row holding just that default was written without it.</summary>
+    public string? Default { get; init; }
+    /// <summary>The shadow is NOT NULL already during expand: a NULL <c>up</c> never overwrites its value.</summary>
+    public bool NotNull { get; init; }
 }
 
 /// <summary>A column the backfill sets where <paramref name="Needed"/> holds.</summary>

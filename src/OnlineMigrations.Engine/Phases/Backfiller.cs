@@ -330,8 +330,10 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         var rate = progress.RowsMigrated / seconds;
         var share = Math.Min(1.0, (double)walked / estimate);
         TimeSpan? left = share > 0 && share < 1 ? TimeSpan.FromSeconds(seconds / share * (1 - share)) : null;
-        target.Reporter.Progress(new ProgressReport($"Migrating {id}",
-            $"{table}: {progress.RowsMigrated:N0} rows changed, {rate:N0} rows/s, about {Math.Min(walked, estimate):N0} of {estimate:N0} rows walked",
+        // Short enough for an 80-column console: rows walked of the total, the rate and the time left.
+        var remaining = left is { } l ? $", {(l.TotalHours >= 1 ? l.ToString(@"h\:mm\:ss") : l.ToString(@"m\:ss"))} left" : "";
+        target.Reporter.Progress(new ProgressReport($"Migrating {id} ({table})",
+            $"{Math.Min(walked, estimate):N0} of {estimate:N0} rows, {rate:N0}/s{remaining}",
             (int)(share * 100), left));
     }
 

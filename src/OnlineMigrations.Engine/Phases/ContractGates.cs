@@ -44,9 +44,13 @@ public sealed class ContractGates(TargetDatabase target)
             earlier.Count == 0 ? "every earlier migration is contracted or rolled back" : $"contract these first: {string.Join(", ", earlier)}"));
 
         var failed = checks.Where(c => !c.Passed).Select(c => c.Name).ToHashSet();
+        // The code names what to act on first (the README's order): an error, then expand, then a fleet that has
+        // not acknowledged a requested contract (old instances still write old rows, so migrating again cannot
+        // finish the data while they run), then the data, then any other gate.
         var exit = failed.Count == 0 ? ContractReadiness.ExitReady
             : unmeasured.Count > 0 ? ContractReadiness.ExitError
             : failed.Contains(Gates.ExpandComplete) ? ContractReadiness.ExitExpandPending
+            : m.ContractRequested && failed.Contains(Gates.FleetAcknowledged) ? ContractReadiness.ExitWaiting
             : failed.Contains(Gates.DataMigrated) || failed.Contains(Gates.ObjectVersion) ? ContractReadiness.ExitDataPending
             : ContractReadiness.ExitWaiting;
         return new ContractReadiness { Id = m.Id, Phase = m.Phase, Ready = failed.Count == 0, Checks = checks, ExitCode = exit };

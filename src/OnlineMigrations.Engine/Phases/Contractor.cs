@@ -60,6 +60,18 @@ public sealed class Contractor(TargetDatabase target)
     public (MigrationState State, List<string> Notes) Run(Plan plan, bool allowOffline)
     {
         var m = plan.Migration;
+        // An offline step that contract promises (a final NOT NULL): without -AllowOffline, contract refuses before
+        // it changes anything, rather than complete without it. (Trusting a constraint is skipped with a warning.)
+        var done = target.Store.StepsDone(m.Id, Phase.Contracting);
+        var offline = allowOffline ? [] : plan.Steps.Where(s => s.OfflineReason is not null && s.Required && !target.Store.IsStepDone(done, s.Name)).ToList();
+        if (offline.Count > 0)
+        {
+            var text = string.Join("\n", offline.Select(s => $"  {s.Name}: {s.OfflineReason}"));
+            target.Journal(m.Id, m.Phase, "contract", null, DateTime.UtcNow, Outcomes.Refused, text);
+            throw new MigrationException(ErrorIds.OfflineStepRefused,
+                $"Contract of '{m.Id}' refused: {offline.Count} of its steps cannot run online, and nothing has been changed ({m.Id} is still {m.Phase}):\n{text}",
+                "Run Invoke-Contract again with -AllowOffline in a maintenance window (the steps block writes to the table while they run).") { MigrationId = m.Id };
+        }
         var notes = SavedPhase.Run(target, m, plan.Steps, plan.Resuming, Phase.Contracting, "ContractStartedAt", Phase.Completed, "CompletedAt", allowOffline, $"Contracting {m.Id}");
         return (target.Store.Migration(m.Id)!.ToState(), notes);
     }

@@ -45,7 +45,7 @@ public static class Planner
                         "Drop or rename that object if it is a leftover you own; expand never takes over an object it did not create.") { MigrationId = c.Migration.Id };
             var userTriggers = c.Catalog.Triggers(group.Key);
             if (userTriggers.Count == 0)
-                c.Warnings.Add($"{group.Key} gets its first trigger. Applications that write it with OUTPUT but without INTO (EF Core 7 and later does) must declare the trigger (EF Core: HasTrigger), and bulk loads must fire triggers (SqlBulkCopyOptions.FireTriggers, BULK INSERT ... FIRE_TRIGGERS) or old and new columns drift apart. See the README, \"What applications must do\".");
+                c.Warnings.Add(c.Dialect.FirstTriggerWarning(group.Key));
             steps.Add(new Step($"create sync trigger {name} on {group.Key}", c.Dialect.CreateSyncTrigger(group.Key, name, [.. group], keys)));
             owners.Add(TriggerOwner(group.Key));
         }

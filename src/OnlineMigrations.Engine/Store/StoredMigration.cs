@@ -84,12 +84,13 @@ public sealed class SavedStep
     public bool Transactional { get; set; } = true;
     public string? DoneProbe { get; set; }
     public string? OfflineReason { get; set; }
+    public bool Required { get; set; }
     public bool IsDdl { get; set; } = true;
 
     public static SavedStep From(Step s) => new()
     {
-        Name = s.Name, Statements = [.. s.Statements], Transactional = s.Transactional, DoneProbe = s.DoneProbe, OfflineReason = s.OfflineReason, IsDdl = s.IsDdl,
+        Name = s.Name, Statements = [.. s.Statements], Transactional = s.Transactional, DoneProbe = s.DoneProbe, OfflineReason = s.OfflineReason, Required = s.Required, IsDdl = s.IsDdl,
     };
 
-    public Step ToStep() => new(Name, Statements) { Transactional = Transactional, DoneProbe = DoneProbe, OfflineReason = OfflineReason, IsDdl = IsDdl };
+    public Step ToStep() => new(Name, Statements) { Transactional = Transactional, DoneProbe = DoneProbe, OfflineReason = OfflineReason, Required = Required, IsDdl = IsDdl };
 }

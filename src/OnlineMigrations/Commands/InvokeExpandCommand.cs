@@ -10,8 +10,9 @@ namespace OnlineMigrations.Commands;
 [OutputType(typeof(MigrationState), typeof(string))]
 public sealed class InvokeExpandCommand : ChangeCmdlet
 {
-    [Parameter(Position = 0)]
-    [ValidateNotNullOrEmpty]
+    /// <summary>A folder or file of migrations; bound from a piped Get-Migration definition (its file) or a file from Get-ChildItem.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
     public string? Path { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -31,9 +32,16 @@ public sealed class InvokeExpandCommand : ChangeCmdlet
     [Parameter]
     public SwitchParameter Script { get; set; }
 
+    private protected override bool Previewing => Script || base.Previewing;
+
+    // Migrations expanded by this command (over every piped record), for the conflict check, and the
+    // first that failed: the ones after it build on it, so they wait.
+    private readonly List<MigrationDefinition> _batch = [];
+    private string? _failed;
+
     protected override void ProcessRecord() => Guard(() =>
     {
-        var files = Path is null ? [] : MigrationReader.Read(ResolvePath(Path));
+        var files = string.IsNullOrEmpty(Path) ? [] : MigrationReader.Read(ResolvePath(Path));
         if (Script || this.IsWhatIf())
         {
             Preview(files);
@@ -41,16 +49,25 @@ public sealed class InvokeExpandCommand : ChangeCmdlet
         }
         using var target = TargetDatabase.OpenForChanges(ChangeConnection(), Reporter, "Invoke-Expand");
         var expander = new Expander(target);
-        var pending = expander.Pending(files, Id);
+        List<(MigrationDefinition Definition, Engine.Store.StoredMigration? Stored)> pending = [];
+        if (!Item(Id is { Length: 1 } ? Id[0] : null, () => pending = expander.Pending(files, Id))) return;
         if (pending.Count == 0) WriteVerbose("No migration is pending: nothing to expand.");
-        var batch = new List<MigrationDefinition>();
         foreach (var (definition, stored) in pending)
         {
-            expander.CheckConflicts(definition, batch);
-            var plan = expander.Plan(definition, stored, AllowOffline);
-            if (!ShouldProcess(definition.Id, $"Expand ({plan.Steps.Count} steps)")) continue;
-            WriteObject(expander.Run(plan, stored, AllowOffline, AllowExpressionErrors));
-            batch.Add(definition);
+            if (_failed is not null)
+            {
+                WriteWarning($"{definition.Id}: not expanded, because {_failed} before it failed; fix that one and run Invoke-Expand again.");
+                continue;
+            }
+            var done = Item(definition.Id, () =>
+            {
+                expander.CheckConflicts(definition, _batch);
+                var plan = expander.Plan(definition, stored, AllowOffline);
+                if (!ShouldProcess(definition.Id, $"Expand ({plan.Steps.Count} steps)")) return;
+                WriteObject(expander.Run(plan, stored, AllowOffline, AllowExpressionErrors));
+                _batch.Add(definition);
+            });
+            if (!done) _failed = definition.Id;
         }
     });
 

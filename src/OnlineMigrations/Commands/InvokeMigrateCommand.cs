@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Management.Automation;
+using OnlineMigrations.Engine.Connections;
 using OnlineMigrations.Engine.Model;
 using OnlineMigrations.Engine.Phases;
 
@@ -20,10 +21,12 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
     [ValidateRange(1, 1_000_000)]
     public int? BatchSize { get; set; }
 
+    [Duration]
     [Parameter]
     public TimeSpan TargetBatchDuration { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>A pause between batches, to leave room for the application.</summary>
+    [Duration]
     [Parameter]
     public TimeSpan? Delay { get; set; }
 
@@ -33,6 +36,7 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
     public long? MaxRows { get; set; }
 
     /// <summary>Stop cleanly after the batch that ends past this duration (for runbooks with a time limit).</summary>
+    [Duration]
     [Parameter]
     public TimeSpan? MaxDuration { get; set; }
 
@@ -47,10 +51,22 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
         Limits = new ThrottleLimits { MaxLogSendQueueKb = MaxLogSendQueueKb, MaxRedoQueueKb = MaxRedoQueueKb, MaxLogUsedPercent = MaxLogUsedPercent, MaxLogWritePercent = MaxLogWritePercent },
     };
 
+    /// <summary>A migration state piped from Get-MigrationState: its phase decides whether this command applies.</summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public MigrationState? InputObject { get; set; }
+
     private static readonly Phase[] Migratable = [Phase.Expanded, Phase.Migrating, Phase.Migrated];
+
+    // One run over every piped record: -MaxRows and -MaxDuration count over all of them.
+    private readonly Stopwatch _clock = new();
+    private long _rows;
+    private bool _stopped;
+
+    protected override void BeginProcessing() => _clock.Start();
 
     protected override void ProcessRecord() => Guard(() =>
     {
+        if (_stopped) { WriteVerbose($"{string.Join(", ", Id ?? [])}: not migrated, since this run has stopped (-MaxRows or -MaxDuration)."); return; }
         if (this.IsWhatIf())
         {
             using var reading = TargetDatabase.OpenForReading(ChangeConnection(), Reporter);
@@ -58,51 +74,43 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
             return;
         }
         using var target = TargetDatabase.OpenForChanges(ChangeConnection(), Reporter, "Invoke-Migrate");
-        var clock = Stopwatch.StartNew();
-        long rows = 0;
         var chosen = Select(target);
-        if (chosen.Count == 0) WriteVerbose("No migration is expanded and waiting for its data: nothing to migrate.");
+        if (chosen.Count == 0 && Id is null) WriteVerbose("No migration is expanded and waiting for its data: nothing to migrate.");
         foreach (var m in chosen)
         {
             if (!ShouldProcess(m.Id, "Migrate data")) continue;
-            MigrationProgress progress;
-            try
+            MigrationProgress? progress = null;
+            var ran = Item(m.Id, () =>
             {
-                progress = new Backfiller(target, Options).Run(m, clock, rows);
-            }
-            catch (MigrationException e)
+                try { progress = new Backfiller(target, Options).Run(m, _clock, _rows); }
+                catch (System.Data.Common.DbException e) when (StorageErrors.Translate(e, target.Session.Target) is null)
+                {
+                    throw new MigrationException(ErrorIds.StepFailed, $"Migration '{m.Id}': the data migration failed: {e.Message}",
+                        "The last batch was rolled back and the checkpoint is intact; fix the cause and run Invoke-Migrate again to resume.", e) { MigrationId = m.Id };
+                }
+            });
+            if (!ran || progress is null)
             {
-                WriteMigrationError(e);
-                WriteObject(new MigrationProgress { Id = m.Id, ExitCode = 2, Phase = m.Phase, Duration = clock.Elapsed });
+                WriteObject(new MigrationProgress { Id = m.Id, ExitCode = 2, Phase = m.Phase, Duration = _clock.Elapsed });
                 continue;
             }
-            catch (System.Data.Common.DbException e)
-            {
-                WriteMigrationError(new MigrationException(ErrorIds.StepFailed, $"Migration '{m.Id}': the data migration failed: {e.Message}",
-                    "The last batch was rolled back and the checkpoint is intact; fix the cause and run Invoke-Migrate again to resume.", e) { MigrationId = m.Id });
-                WriteObject(new MigrationProgress { Id = m.Id, ExitCode = 2, Phase = m.Phase, Duration = clock.Elapsed });
-                continue;
-            }
-            rows += progress.RowsMigrated;
+            _rows += progress.RowsMigrated;
             if (progress.NoProgress is not null)
                 WriteMigrationError(new MigrationException(ErrorIds.NoProgress, $"Migration '{m.Id}': {progress.NoProgress}.",
                     "Find the rows with Test-ContractReady (DataMigrated) and why the backfill cannot convert them: a key that cannot be walked, an 'up' that yields NULL, a 'migrate' script that never touches what 'verify' counts. Fix that, then run Invoke-Migrate again.")
                     { MigrationId = m.Id });
             WriteObject(progress);
-            if (progress.StoppedBecause is not null) { WriteVerbose($"{m.Id}: {progress.StoppedBecause}; run Invoke-Migrate again to continue."); break; }
+            if (progress.StoppedBecause is not null) { WriteVerbose($"{m.Id}: {progress.StoppedBecause}; run Invoke-Migrate again to continue."); _stopped = true; break; }
         }
     });
 
     private List<Engine.Store.StoredMigration> Select(TargetDatabase target)
     {
-        var all = target.Store.Migrations();
         if (Id is not null)
-            foreach (var id in Id)
-            {
-                var m = target.Store.Require(id);
-                if (!Migratable.Contains(m.Phase))
-                    throw new MigrationException(ErrorIds.WrongPhase, $"Migration '{id}' is {m.Phase}; data can be migrated only once it is Expanded (and until contract).", m.Phase is Phase.Expanding or Phase.Pending ? "Run Invoke-Expand first." : "Nothing to migrate.") { MigrationId = id };
-            }
-        return all.Where(m => Migratable.Contains(m.Phase) && (Id is null || Id.Contains(m.Id, StringComparer.OrdinalIgnoreCase))).ToList();
+            return Choose(target, Id, InputObject, p => Migratable.Contains(p), m => new MigrationException(ErrorIds.WrongPhase,
+                $"Migration '{m.Id}' is {m.Phase}; data can be migrated only once it is Expanded (and until contract).",
+                m.Phase is Phase.Expanding or Phase.Pending ? "Run Invoke-Expand first." : "Nothing to migrate.") { MigrationId = m.Id }, "Invoke-Migrate")
+                .OrderBy(m => m.Id, Comparer<string>.Create(MigrationDefinition.CompareIds)).ToList();
+        return target.Store.Migrations().Where(m => Migratable.Contains(m.Phase)).ToList();
     }
 }

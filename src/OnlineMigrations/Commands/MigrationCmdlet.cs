@@ -6,45 +6,89 @@ using OnlineMigrations.Engine.Model;
 
 namespace OnlineMigrations.Commands;
 
-/// <summary>What every cmdlet shares: turning engine errors into ErrorRecords, and reporting.</summary>
+/// <summary>
+/// What every cmdlet shares: the one error policy, and reporting.
+/// The policy (as dbatools' Stop-Function -Continue and PSScriptAnalyzer's writer): a problem with one
+/// item of the pipeline (one migration refused, one id not found, one step failed) is written as a
+/// non-terminating error for that item and the command goes on with the next; a problem with the whole
+/// command (cannot connect, bad parameters, the runner busy or its lock lost, storage that refuses
+/// writes, a store too new, Ctrl+C) terminates it. Whatever escapes becomes an ErrorRecord with an error
+/// id and a category: no engine exception reaches the user raw.
+/// </summary>
 public abstract class MigrationCmdlet : PSCmdlet
 {
-    internal IReporter Reporter => new CmdletReporter(this);
+    private CmdletReporter? _reporter;
+    internal IReporter Reporter => _reporter ??= new CmdletReporter(this);
 
-    /// <summary>Runs <paramref name="work"/>; an engine error becomes a terminating ErrorRecord with its id, category, target and recommended action.</summary>
+    /// <summary>Runs the whole command: anything that escapes <paramref name="work"/> terminates it as an ErrorRecord with an error id.</summary>
     protected void Guard(Action work)
     {
-        try { work(); }
-        catch (MigrationException e)
+        try
         {
-            AzureDevOps($"##vso[task.logissue type=error]{VsoEscape(e.Message)}");
-            ThrowTerminatingError(ToErrorRecord(e));
+            // A progress bar the engine left open (a backfill that stopped, failed or finished) is completed here.
+            try { work(); }
+            finally { _reporter?.CompleteOpen(); }
         }
-        catch (OperationCanceledException e)
+        catch (Exception e) when (!IsPowerShellFlow(e))
         {
-            ThrowTerminatingError(new ErrorRecord(e, "Stopped", ErrorCategory.OperationStopped, null));
-        }
-        catch (System.Data.Common.DbException e) when (StorageErrors.Translate(e, StorageTarget().Target, StorageTarget().File) is { } storage)
-        {
-            // A read-only or full store reached outside a step (opening, the store, the backfill): the product's error, not the engine's code.
-            AzureDevOps($"##vso[task.logissue type=error]{VsoEscape(storage.Message)}");
-            ThrowTerminatingError(ToErrorRecord(storage));
+            var record = ToErrorRecord(e);
+            AzureDevOps($"##vso[task.logissue type=error]{VsoEscape(record.Exception.Message)}");
+            ThrowTerminatingError(record);
         }
     }
+
+    /// <summary>
+    /// Runs the work for one item of the pipeline (a migration, a client). A problem with that item is a
+    /// non-terminating error and false is returned, so the command goes on; a problem with the whole
+    /// command is rethrown for <see cref="Guard"/> to terminate.
+    /// </summary>
+    protected bool Item(string? target, Action work)
+    {
+        try { work(); return true; }
+        catch (MigrationException e) when (!IsWholeCommand(e))
+        {
+            WriteMigrationError(e, target);
+            return false;
+        }
+    }
+
+    /// <summary>Errors that concern the whole command, wherever they arise: they always terminate.</summary>
+    internal static bool IsWholeCommand(MigrationException e) =>
+        e.Kind is ErrorKind.ConnectionError or ErrorKind.ResourceBusy or ErrorKind.InvalidArgument
+        || e.ErrorId == ErrorIds.StoreTooNew.Id || e.ErrorId == ErrorIds.DatabaseReadOnly.Id || e.ErrorId == ErrorIds.DiskFull.Id
+        || e.ErrorId == ErrorIds.DatabaseIoError.Id || e.ErrorId == ErrorIds.InvalidMigrationFile.Id || e.ErrorId == ErrorIds.MigrationPathNotFound.Id;
+
+    // PowerShell's own flow: -ErrorAction Stop raised from WriteError, a stopped pipeline, ThrowTerminatingError.
+    private static bool IsPowerShellFlow(Exception e) => e is RuntimeException or HaltCommandException;
 
     /// <summary>The database this cmdlet works on, for storage errors raised outside the engine's own handling.</summary>
     private protected virtual (string Target, string? File) StorageTarget() => ("The database", null);
 
     /// <summary>Writes an engine error without stopping the pipeline (for per-item failures).</summary>
-    protected void WriteMigrationError(MigrationException e)
+    protected void WriteMigrationError(MigrationException e, string? target = null)
     {
         AzureDevOps($"##vso[task.logissue type=error]{VsoEscape(e.Message)}");
-        WriteError(ToErrorRecord(e));
+        WriteError(ToErrorRecord(e, target));
     }
 
-    internal static ErrorRecord ToErrorRecord(MigrationException e)
+    /// <summary>The ErrorRecord for any exception: the product's own, or one made for it with an error id.</summary>
+    internal ErrorRecord ToErrorRecord(Exception e) => e switch
     {
-        var record = new ErrorRecord(e, e.ErrorId, Category(e.Kind), e.MigrationId);
+        MigrationException m => ToErrorRecord(m),
+        OperationCanceledException => new ErrorRecord(e, "Stopped", ErrorCategory.OperationStopped, null)
+            { ErrorDetails = new ErrorDetails("The command was stopped.") { RecommendedAction = "Run it again to resume from the last checkpointed step." } },
+        System.Data.Common.DbException db when StorageErrors.Translate(db, StorageTarget().Target, StorageTarget().File) is { } storage => ToErrorRecord(storage),
+        System.Data.Common.DbException db => ToErrorRecord(new MigrationException(ErrorIds.DatabaseError,
+            $"{StorageTarget().Target} reported an error outside a migration step: {db.Message}",
+            "Check that the database is reachable and that the login may read and write the state store; then run the command again (it resumes from the last checkpointed step).", db)),
+        _ => ToErrorRecord(new MigrationException(ErrorIds.UnexpectedError,
+            $"{MyInvocation.MyCommand?.Name ?? "The command"} failed unexpectedly: {e.GetType().Name}: {e.Message}",
+            "This is a defect of OnlineMigrations: report it with this message and the output of Get-MigrationJournal -Last 20. The journal shows the last step that completed.", e)),
+    };
+
+    internal static ErrorRecord ToErrorRecord(MigrationException e, string? target = null)
+    {
+        var record = new ErrorRecord(e, e.ErrorId, Category(e.Kind), e.MigrationId ?? target);
         record.ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = e.RecommendedAction };
         return record;
     }
@@ -82,9 +126,34 @@ public abstract class MigrationCmdlet : PSCmdlet
 public abstract class DatabaseCmdlet : MigrationCmdlet
 {
     /// <summary>The target database's connection string. Never written anywhere.</summary>
-    [Parameter(Mandatory = true)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
-    public string ConnectionString { get; set; } = "";
+    public string? ConnectionString { get; set; }
+
+    /// <summary>dbatools-style: the SQL Server instance (server, server\instance, server,port).</summary>
+    [Parameter]
+    [Alias("ServerInstance")]
+    [ValidateNotNullOrEmpty]
+    public string? SqlInstance { get; set; }
+
+    /// <summary>The database on -SqlInstance; with -Provider Sqlite, the database file.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    /// <summary>A SQL login, passed to SqlClient as a SqlCredential; its password is never turned into text.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? SqlCredential { get; set; }
+
+    /// <summary>Encryption of a -SqlInstance connection (SqlClient's Encrypt): Mandatory (the default), Optional or Strict.</summary>
+    [Parameter]
+    [ValidateSet("Mandatory", "Optional", "Strict")]
+    public string? Encrypt { get; set; }
+
+    /// <summary>Trust the server's certificate without validating it (-SqlInstance connections).</summary>
+    [Parameter]
+    public SwitchParameter TrustServerCertificate { get; set; }
 
     [Parameter]
     public Provider Provider { get; set; } = Provider.SqlServer;
@@ -109,8 +178,92 @@ public abstract class DatabaseCmdlet : MigrationCmdlet
     [ValidateLength(1, 128)]
     public string StoreSchema { get; set; } = SqlServerStoreSql.DefaultSchema;
 
-    private protected override (string Target, string? File) StorageTarget() =>
-        string.IsNullOrEmpty(ConnectionString) ? base.StorageTarget() : StorageErrors.Describe(new ConnectionOptions { ConnectionString = ConnectionString, Provider = Provider });
+    private protected override (string Target, string? File) StorageTarget()
+    {
+        try { return StorageErrors.Describe(new ConnectionOptions { ConnectionString = ConnectionText(), Provider = Provider }); }
+        catch (MigrationException) { return base.StorageTarget(); }
+    }
+
+    /// <summary>True while the command only previews (-WhatIf): a SQLite file is then neither created nor switched to WAL.</summary>
+    private protected virtual bool Previewing => this.IsWhatIf();
+
+    /// <summary>
+    /// The connection string from -ConnectionString, or made from -SqlInstance and -Database. A relative SQLite
+    /// path is relative to the current PowerShell location (Set-Location), not to the process's directory.
+    /// </summary>
+    private string ConnectionText()
+    {
+        var byInstance = SqlInstance is not null || Database is not null;
+        if (ConnectionString is not null && byInstance)
+            throw new MigrationException(ErrorIds.InvalidArgument, "Both -ConnectionString and -SqlInstance/-Database were given (perhaps one of them from $PSDefaultParameterValues).",
+                "Give the database one way: -ConnectionString, or -SqlInstance with -Database (SQLite: -Provider Sqlite -Database path).");
+        if (ConnectionString is null && !byInstance)
+            throw new MigrationException(ErrorIds.InvalidArgument, "No database was given.",
+                "Pass -ConnectionString, or -SqlInstance with -Database (SQLite: -Provider Sqlite -Database path), or set one in $PSDefaultParameterValues (about_OnlineMigrations).");
+        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+        if (Provider == Provider.Sqlite)
+        {
+            if (SqlInstance is not null)
+                throw new MigrationException(ErrorIds.InvalidArgument, "-SqlInstance names a SQL Server, but -Provider is Sqlite.", "Give the SQLite database file with -Database, or use -Provider SqlServer.");
+            if (SqlCredential is not null || Encrypt is not null || TrustServerCertificate)
+                throw new MigrationException(ErrorIds.InvalidArgument, "-SqlCredential, -Encrypt and -TrustServerCertificate apply to SQL Server only, but -Provider is Sqlite.", "Remove them, or use -Provider SqlServer.");
+            return ConnectionString is not null ? Connector.ResolveSqlitePath(ConnectionString, here) : Connector.ForInstance(Provider.Sqlite, null, ResolvePath(Database!), false, null, false);
+        }
+        if (ConnectionString is not null) return ConnectionString;
+        if (SqlInstance is null)
+            throw new MigrationException(ErrorIds.InvalidArgument, "-Database was given without -SqlInstance.", "Add -SqlInstance (the SQL Server), or for a SQLite file add -Provider Sqlite.");
+        var integrated = SqlCredential is null && AccessToken is null && Authentication == EntraAuthentication.None;
+        return Connector.ForInstance(Provider.SqlServer, SqlInstance, Database, integrated, Encrypt, TrustServerCertificate);
+    }
+
+    /// <summary>Writes an output object, naming the server and the database it came from (Server, Database).</summary>
+    private protected new void WriteObject(object? value)
+    {
+        if (value is IOnDatabase on) Stamp(on);
+        base.WriteObject(value);
+    }
+
+    private protected new void WriteObject(object? value, bool enumerateCollection)
+    {
+        if (!enumerateCollection || value is not System.Collections.IEnumerable items) { WriteObject(value); return; }
+        foreach (var item in items) WriteObject(item);
+    }
+
+    private (string Server, string Database)? _identity;
+
+    private void Stamp(IOnDatabase on)
+    {
+        _identity ??= Connector.Identify(new ConnectionOptions { ConnectionString = ConnectionText(), Provider = Provider });
+        on.Server ??= _identity.Value.Server;
+        on.Database ??= _identity.Value.Database;
+    }
+
+    /// <summary>
+    /// The stored migrations named by <paramref name="ids"/> that <paramref name="command"/> applies to. Named on the
+    /// command line, an id that is not in the store or not in a phase the command applies to is a non-terminating error.
+    /// Piped from Get-MigrationState (<paramref name="piped"/> set), such a migration is passed over with a verbose line,
+    /// so that "Get-MigrationState | Invoke-Migrate" acts on those it applies to and goes on past the others.
+    /// </summary>
+    private protected List<Engine.Store.StoredMigration> Choose(Engine.Phases.TargetDatabase target, IEnumerable<string> ids, MigrationState? piped,
+        Func<Phase, bool> applies, Func<Engine.Store.StoredMigration, MigrationException> wrongPhase, string command)
+    {
+        var chosen = new List<Engine.Store.StoredMigration>();
+        var exists = target.Store.Exists();
+        foreach (var id in ids)
+        {
+            var m = exists ? target.Store.Migration(id) : null;
+            if (m is null && piped is { Phase: Phase.Pending })
+            {
+                WriteVerbose($"{id} is Pending (not expanded yet): {command} passes over it.");
+                continue;
+            }
+            if (m is null) { Item(id, () => target.Store.Require(id)); continue; }
+            if (applies(m.Phase)) { chosen.Add(m); continue; }
+            if (piped is not null) WriteVerbose($"{id} is {m.Phase}: {command} does not apply to it and passes over it.");
+            else Item(id, () => throw wrongPhase(m));
+        }
+        return chosen;
+    }
 
     internal ConnectionOptions Connection(TimeSpan? lockTimeout = null, TimeSpan? runnerTimeout = null, int? maxRetries = null)
     {
@@ -118,8 +271,10 @@ public abstract class DatabaseCmdlet : MigrationCmdlet
             throw new MigrationException(ErrorIds.InvalidConnection, "-AccessToken and -Authentication apply to SQL Server only, but -Provider is Sqlite.", "Remove them, or use -Provider SqlServer.");
         return new ConnectionOptions
         {
-            ConnectionString = ConnectionString,
+            ConnectionString = ConnectionText(),
             Provider = Provider,
+            Login = SqlCredential is { } credential ? new SqlLogin(credential.UserName, credential.Password) : null,
+            Preview = Previewing,
             AccessToken = AccessToken,
             Entra = Authentication,
             EntraClientId = ClientId,
@@ -135,10 +290,12 @@ public abstract class DatabaseCmdlet : MigrationCmdlet
 public abstract class ChangeCmdlet : DatabaseCmdlet
 {
     /// <summary>The SQL lock timeout of each DDL statement.</summary>
+    [Duration]
     [Parameter]
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long to wait for another runner on the same database (default: fail at once, naming it).</summary>
+    [Duration]
     [Parameter]
     public TimeSpan RunnerTimeout { get; set; } = TimeSpan.Zero;
 
@@ -162,8 +319,19 @@ internal sealed class CmdletReporter(MigrationCmdlet cmdlet) : IReporter
         cmdlet.AzureDevOps($"##vso[task.logissue type=warning]{MigrationCmdlet.VsoEscape(message)}");
     }
 
+    private string? _open;
+
+    /// <summary>Completes the bar of the last activity if it is still open, so none is left behind when a command ends.</summary>
+    public void CompleteOpen()
+    {
+        if (_open is null || cmdlet.Stopping) return;
+        cmdlet.WriteProgress(new ProgressRecord(ActivityId, _open, "done") { PercentComplete = 100, RecordType = ProgressRecordType.Completed });
+        _open = null;
+    }
+
     public void Progress(ProgressReport report)
     {
+        _open = report.Completed ? null : report.Activity;
         var record = new ProgressRecord(ActivityId, report.Activity, string.IsNullOrEmpty(report.Status) ? " " : report.Status)
         {
             PercentComplete = Math.Clamp(report.PercentComplete, 0, 100),

@@ -25,26 +25,28 @@ public sealed class RemoveMigrationClientCommand : DatabaseCmdlet
         if (ParameterSetName == "Application")
         {
             foreach (var app in Application)
-            {
-                var instances = clients.Where(x => string.Equals(x.Application, app, StringComparison.OrdinalIgnoreCase)).ToList();
-                if (instances.Count == 0)
-                    throw new MigrationException(ErrorIds.ClientNotFound, $"No instance of application '{app}' has reported to {target.Session.Target}.", "List the fleet with Get-MigrationClient.");
-                var name = instances[0].Application;
-                if (!ShouldProcess($"{name} ({instances.Count} instance(s): {string.Join(", ", instances.Select(c => c.InstanceId))})", "Retire the application (it no longer counts for FleetAcknowledged)")) continue;
-                var started = DateTime.UtcNow;
-                target.Store.RemoveApplication(name);
-                target.Journal(null, null, $"retire application {name} ({string.Join(", ", instances.Select(c => c.InstanceId))})", null, started, Outcomes.Succeeded);
-            }
+                Item(app, () =>
+                {
+                    var instances = clients.Where(x => string.Equals(x.Application, app, StringComparison.OrdinalIgnoreCase)).ToList();
+                    if (instances.Count == 0)
+                        throw new MigrationException(ErrorIds.ClientNotFound, $"No instance of application '{app}' has reported to {target.Session.Target}.", "List the fleet with Get-MigrationClient.");
+                    var name = instances[0].Application;
+                    if (!ShouldProcess($"{name} ({instances.Count} instance(s): {string.Join(", ", instances.Select(c => c.InstanceId))})", "Retire the application (it no longer counts for FleetAcknowledged)")) return;
+                    var started = DateTime.UtcNow;
+                    target.Store.RemoveApplication(name);
+                    target.Journal(null, null, $"retire application {name} ({string.Join(", ", instances.Select(c => c.InstanceId))})", null, started, Outcomes.Succeeded);
+                });
             return;
         }
         foreach (var id in InstanceId)
-        {
-            var c = clients.FirstOrDefault(x => string.Equals(x.InstanceId, id, StringComparison.OrdinalIgnoreCase))
-                ?? throw new MigrationException(ErrorIds.ClientNotFound, $"No application instance '{id}' has reported to {target.Session.Target}.", "List the fleet with Get-MigrationClient.");
-            if (!ShouldProcess($"{c.Application}/{c.InstanceId} on {c.HostName}", "Retire the instance (it no longer counts for FleetAcknowledged)")) continue;
-            var started = DateTime.UtcNow;
-            target.Store.RemoveClient(c.InstanceId);
-            target.Journal(null, null, $"retire client {c.Application}/{c.InstanceId}", null, started, Outcomes.Succeeded);
-        }
+            Item(id, () =>
+            {
+                var c = clients.FirstOrDefault(x => string.Equals(x.InstanceId, id, StringComparison.OrdinalIgnoreCase))
+                    ?? throw new MigrationException(ErrorIds.ClientNotFound, $"No application instance '{id}' has reported to {target.Session.Target}.", "List the fleet with Get-MigrationClient.");
+                if (!ShouldProcess($"{c.Application}/{c.InstanceId} on {c.HostName}", "Retire the instance (it no longer counts for FleetAcknowledged)")) return;
+                var started = DateTime.UtcNow;
+                target.Store.RemoveClient(c.InstanceId);
+                target.Journal(null, null, $"retire client {c.Application}/{c.InstanceId}", null, started, Outcomes.Succeeded);
+            });
     });
 }

@@ -14,21 +14,28 @@ public sealed class RequestContractCommand : DatabaseCmdlet
     [ArgumentCompleter(typeof(MigrationIdCompleter))]
     public string[] Id { get; set; } = [];
 
+    /// <summary>A migration state piped from Get-MigrationState: its phase decides whether this command applies.</summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public MigrationState? InputObject { get; set; }
+
     protected override void ProcessRecord() => Guard(() =>
     {
         using var target = TargetDatabase.OpenForReading(Connection(), Reporter);
-        foreach (var id in Id)
+        var chosen = Choose(target, Id, InputObject, p => p is Phase.Expanded or Phase.Migrating or Phase.Migrated,
+            m => new MigrationException(ErrorIds.WrongPhase, $"Migration '{m.Id}' is {m.Phase}; a contract can be requested only for an expanded migration that is not yet contracted.",
+                m.Phase is Phase.Pending or Phase.Expanding ? "Finish Invoke-Expand first." : "Nothing to request.") { MigrationId = m.Id }, "Request-Contract");
+        foreach (var m in chosen)
         {
-            var m = target.Store.Require(id);
-            if (m.Phase is not (Phase.Expanded or Phase.Migrating or Phase.Migrated))
-                throw new MigrationException(ErrorIds.WrongPhase, $"Migration '{id}' is {m.Phase}; a contract can be requested only for an expanded migration that is not yet contracted.",
-                    m.Phase is Phase.Pending or Phase.Expanding ? "Finish Invoke-Expand first." : "Nothing to request.") { MigrationId = id };
+            var id = m.Id;
             if (m.ContractRequested) { WriteVerbose($"{id}: contract already requested at {m.ContractRequestedAt:u} by {m.ContractRequestedBy}."); WriteObject(m.ToState()); continue; }
             if (!ShouldProcess(id, "Request contract (set the ready-for-contract flag applications read)")) continue;
-            var started = DateTime.UtcNow;
-            target.Store.RequestContract(id, target.Login);
-            target.Journal(id, m.Phase, "request contract", null, started, Outcomes.Succeeded);
-            WriteObject(target.Store.Migration(id)!.ToState());
+            Item(id, () =>
+            {
+                var started = DateTime.UtcNow;
+                target.Store.RequestContract(id, target.Login);
+                target.Journal(id, m.Phase, "request contract", null, started, Outcomes.Succeeded);
+                WriteObject(target.Store.Migration(id)!.ToState());
+            });
         }
     });
 }

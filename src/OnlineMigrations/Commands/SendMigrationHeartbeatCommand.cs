@@ -33,6 +33,7 @@ public sealed class SendMigrationHeartbeatCommand : DatabaseCmdlet
     public string[] Acknowledge { get; set; } = [];
 
     /// <summary>How long after this heartbeat the instance counts as alive (a nightly job may declare 25 hours).</summary>
+    [Duration]
     [Parameter]
     public TimeSpan TimeToLive { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -72,6 +72,7 @@ public sealed class TestContractReadyCommand : DatabaseCmdlet
 
     protected override void EndProcessing()
     {
-        if (Quiet) WriteObject(_results.Count > 0 && _results.All(r => r.Ready));
+        // Nothing open means nothing waits on a gate: a pipeline condition may go on.
+        if (Quiet) WriteObject(_results.All(r => r.Ready));
     }
 }

@@ -1,0 +1,64 @@
+using OnlineMigrations.Engine.Dialects;
+using OnlineMigrations.Engine.Model;
+
+namespace OnlineMigrations.Engine.Operations;
+
+/// <summary>
+/// A NOT NULL column that new code stops writing (the old column of a rename, a dropped column) must
+/// accept inserts without it from expand until contract removes it. A default already does that;
+/// otherwise expand makes it nullable, or — where the engine cannot relax an indexed column — gives it
+/// a temporary default (a rename's sync trigger overwrites it with the new column's value). Where the
+/// engine can do neither, expand refuses, before any step runs. Undo restores the column.
+/// </summary>
+internal static class OmittedColumn
+{
+    private const string MadeNullable = "madeNullable";
+    private const string TemporaryDefaultFact = "temporaryDefault";
+    private const string TypeFact = "omittedType";
+
+    private static string TemporaryDefault(OperationContext c, QualifiedName table, string column) =>
+        Names.Internal($"DF_{table.Name}_{column}", "om_" + Names.ShortHash(c.Migration.Id));
+
+    /// <summary>The step that lets inserts omit <paramref name="column"/>, or null when they already can.
+    /// <paramref name="instead"/> says what the user can do where the engine cannot.</summary>
+    public static Step? Plan(OperationContext c, Operation op, QualifiedName table, ColumnInfo column, bool indexed, string why, string instead)
+    {
+        if (column.Nullable || column.Default is not null) return null;
+        c.SetFact(op, TypeFact, column.Collation is null ? column.Type : $"{column.Type} COLLATE {column.Collation}");
+        if (c.Dialect.ChangesNullability && (!indexed || c.Dialect.RelaxesIndexedColumn(column.Type)))
+        {
+            c.SetFact(op, MadeNullable, "true");
+            return new Step($"make {table}.{column.Name} nullable ({why})", [c.Dialect.MakeNullable(table, column)]);
+        }
+        if (c.Dialect.AddsDefaultLater && c.Dialect.DropsDefaultByName)
+        {
+            var name = TemporaryDefault(c, table, column.Name);
+            c.RequireFree(op, $"temporary default {name}", c.Catalog.ObjectNameHolder(new QualifiedName(table.Schema, name)));
+            c.SetFact(op, TemporaryDefaultFact, name);
+            return new Step($"give {table}.{column.Name} a temporary default ({why})",
+                [c.Dialect.AddDefault(table, column.Name, name, c.Dialect.Placeholder(column.Type))]);
+        }
+        var refusal = c.Dialect.CannotChangeColumn(
+            $"Migration '{c.Migration.Id}', {op.JsonPath} ({op.Kind}): letting new code insert rows without the NOT NULL column {table}.{column.Name}, which has no default ({why})",
+            instead);
+        throw new MigrationException(new ErrorId(refusal.ErrorId, refusal.Kind), refusal.Message, refusal.RecommendedAction) { MigrationId = c.Migration.Id };
+    }
+
+    /// <summary>True when expand made the column nullable (contract or undo makes it NOT NULL again: an offline step).</summary>
+    public static bool WasMadeNullable(OperationContext c, Operation op) => c.Fact(op, MadeNullable) == "true";
+
+    /// <summary>True when expand gave the column a temporary default, which contract or undo drops.</summary>
+    public static string? TemporaryDefaultOf(OperationContext c, Operation op) => c.Fact(op, TemporaryDefaultFact);
+
+    /// <summary>The column's type as ALTER COLUMN must repeat it (collation included), for the NOT NULL that restores it.</summary>
+    public static string? TypeOf(OperationContext c, Operation op) => c.Fact(op, TypeFact);
+
+    /// <summary>Undo: drop the temporary default, or make the column NOT NULL again.</summary>
+    public static IEnumerable<Step> Undo(OperationContext c, Operation op, QualifiedName table, string column)
+    {
+        if (TemporaryDefaultOf(c, op) is { } df)
+            yield return new Step($"drop the temporary default of {table}.{column}", [c.Dialect.DropConstraint(table, df)]);
+        if (WasMadeNullable(c, op) && c.Catalog.Column(table, column) is { Nullable: true } live)
+            yield return new Step($"make {table}.{column} NOT NULL again", [c.Dialect.MakeNotNull(table, column, TypeOf(c, op) ?? live.Type)]);
+    }
+}
