@@ -127,15 +127,10 @@ try {
     if ($triggers.Count -lt 2) { Fail "expected the expand's sync triggers on Instances, found: $($triggers -join ', ')." }
     Say "shadow column $shadow; triggers $($triggers -join ', ')"
 
-    # The backfill's own UPDATE (see Invoke-Migrate -WhatIf) without the key range, in one transaction
+    # The backfill's own UPDATE (from Invoke-Migrate -WhatIf) without the key range, in one transaction
     # that marks itself as a backfill exactly as each batch does, so the triggers behave the same.
-    $singleUpdate = @"
-UPDATE [Instances] SET
-  [ComputeHost] = CASE WHEN [ComputeHost] IS NULL AND [Host] IS NOT NULL THEN [Host] ELSE [ComputeHost] END,
-  [$shadow] = CASE WHEN ([$shadow] IS NOT (CAST([MemoryMb] AS bigint))) THEN (CAST([MemoryMb] AS bigint)) ELSE [$shadow] END,
-  [ObjectVersion] = CASE WHEN ([ObjectVersion] IS NULL) THEN '2.0' ELSE [ObjectVersion] END
-WHERE ([ComputeHost] IS NULL AND [Host] IS NOT NULL) OR (([$shadow] IS NOT (CAST([MemoryMb] AS bigint)))) OR (([ObjectVersion] IS NULL))
-"@
+    $backfill = Get-BackfillStatement (Connection $expanded) $MigrationId
+    $singleUpdate = "UPDATE $($backfill.Table) SET $($backfill.Set) WHERE $($backfill.Where)"
     $single = [Collections.Generic.List[double]]::new()
     $adaptive = [Collections.Generic.List[object]]::new()
     $fixed = [Collections.Generic.List[object]]::new()
@@ -154,7 +149,7 @@ WHERE ([ComputeHost] IS NULL AND [Host] IS NOT NULL) OR (([$shadow] IS NOT (CAST
                         $w = [Diagnostics.Stopwatch]::StartNew()
                         $null = Invoke-DemoSql $db 'BEGIN'
                         $null = Invoke-DemoSql $db 'INSERT INTO [OnlineMigrations_BackfillMark] (Mark) VALUES (1)'
-                        $null = Invoke-DemoSql $db $singleUpdate
+                        $null = Invoke-DemoSql $db $singleUpdate -Parameters @{ version = '2.0' }
                         $null = Invoke-DemoSql $db 'DELETE FROM [OnlineMigrations_BackfillMark]'
                         $null = Invoke-DemoSql $db 'COMMIT'
                         $w.Stop()
@@ -291,13 +286,13 @@ WHERE ([ComputeHost] IS NULL AND [Host] IS NOT NULL) OR (([$shadow] IS NOT (CAST
     if ($dataCheck.Count -ne 1 -or -not $dataCheck[0].Passed) { Fail "Test-ContractReady did not report DataMigrated as passed on the migrated copy: $(($readiness.Checks | ForEach-Object { "$($_.Name)=$($_.Passed) $($_.Detail)" }) -join '; ')" }
     # The two table reads the data gates make on SQLite, timed alone on the same open connection as the
     # COUNT(*): DataMigrated's one OR'd remaining-rows count (RenameColumn's and AlterColumn's checks, as
-    # SqliteDialect.Differ writes them) and ObjectVersion's histogram (SqliteDialect.VersionHistogram).
-    $remainingSql = "SELECT COUNT(*) AS n FROM [Instances] WHERE (([Host] IS NOT [ComputeHost]) OR ([$shadow] IS NOT (CAST([MemoryMb] AS bigint))))"
+    # SqliteDialect.Differ writes them, here taken from the backfill's predicate) and ObjectVersion's histogram (SqliteDialect.VersionHistogram).
+    $remainingSql = "SELECT COUNT(*) AS n FROM [Instances] WHERE ($($backfill.Remaining))"
     $histogramSql = 'SELECT [ObjectVersion], COUNT(*) AS n FROM [Instances] GROUP BY [ObjectVersion]'
     # The baseline: one statement that reads every row and evaluates what the data gates evaluate, the
     # remaining-rows checks OR ObjectVersion's check as SqliteDialect.VersionOlder writes it for a table
-    # whose histogram holds no version older than 2.0 (here: only 2.0).
-    $likeSql = "SELECT COUNT(*) AS n FROM [Instances] WHERE (([Host] IS NOT [ComputeHost]) OR ([$shadow] IS NOT (CAST([MemoryMb] AS bigint)))) OR (([ObjectVersion] IS NULL))"
+    # whose histogram holds no version older than 2.0 (here: only 2.0): the backfill's own predicate.
+    $likeSql = "SELECT COUNT(*) AS n FROM [Instances] WHERE $($backfill.Where)"
     $tcr = [Collections.Generic.List[double]]::new(); $cnt = [Collections.Generic.List[double]]::new()
     $rem = [Collections.Generic.List[double]]::new(); $hist = [Collections.Generic.List[double]]::new()
     $like = [Collections.Generic.List[double]]::new()

@@ -165,3 +165,28 @@ function Set-ResultsSection([string]$Path, [string]$Name, [string]$Text) {
     }
     Set-Content -LiteralPath $Path -Value ($content.TrimEnd() + "`n") -Encoding utf8 -NoNewline
 }
+
+# The backfill's own statement, as Invoke-Migrate -WhatIf shows it for one batch (the dialect writes
+# it; "What if:" text goes to the host only, so a transcript records it), without its key range: the
+# SET list, the row predicate that any check still catches (Remaining) and the whole WHERE with the
+# object-version check as a run writes it for a table with no older version than the migration's
+# (only NULL counts as older), which is how a fresh or a migrated table of the bench looks.
+function Get-BackfillStatement([hashtable]$Cmdlet, [string]$Id) {
+    $file = Join-Path $Temp ("whatif-{0}.txt" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $null = Start-Transcript -LiteralPath $file -Force
+    try { $null = Invoke-Migrate @Cmdlet -Id $Id -WhatIf } finally { $null = Stop-Transcript }
+    $text = Get-Content -Raw -LiteralPath $file
+    $line = @($text -split "`r?`n" | Where-Object { $_ -match '^UPDATE ' }) | Select-Object -First 1
+    $m = if ($line) { [regex]::Match($line, '^UPDATE (?<table>.+?) SET (?<set>.+) WHERE .+?@end_0 AND \((?<where>.+)\);?\s*$') }
+    $v = if ($m -and $m.Success) { [regex]::Match($m.Groups['where'].Value, '^(?<any>.+) OR \(\((?<col>\[[^\]]+\]) IS NULL OR \k<col> IN \(@v_0\)\)\)$') }
+    if (-not $v -or -not $v.Success) { Fail "cannot read the backfill's UPDATE (one key column, an object-version check last) from Invoke-Migrate -WhatIf:`n$text" }
+    $column = $v.Groups['col'].Value
+    $older = "$column IS NULL"
+    [pscustomobject]@{
+        Table         = $m.Groups['table'].Value
+        Set           = $m.Groups['set'].Value.Replace("$column IS NULL OR $column IN (@v_0)", $older)
+        Remaining     = $v.Groups['any'].Value
+        VersionColumn = $column
+        Where         = "$($v.Groups['any'].Value) OR (($older))"
+    }
+}

@@ -78,24 +78,16 @@ SELECT i, CONCAT('vm-', i), CONCAT('compute-', i % 97), 1024 * (1 + i % 16), CON
     if ($state.Phase -ne 'Expanded') { Fail "expanding $MigrationId in $schema left it in phase $($state.Phase) ($($state.LastError))." }
     $shadow = @(@(Invoke-BenchSql $Admin "SELECT COLUMN_NAME AS name FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @s AND TABLE_NAME = 'Instances' AND COLUMN_NAME LIKE 'MemoryMb\_\_om\_%' ESCAPE '\'" -Parameters @{ s = $schema }) | ForEach-Object name)
     if ($shadow.Count -ne 1) { Fail "cannot find the single shadow column of MemoryMb in $table after expand (found: $shadow)." }
-    [pscustomobject]@{ Schema = $schema; Store = $store; Table = $table; Shadow = $shadow[0]; Cmdlet = $c }
+    [pscustomobject]@{ Schema = $schema; Store = $store; Table = $table; Shadow = $shadow[0]; Cmdlet = $c; Backfill = (Get-BackfillStatement $c $MigrationId) }
 }
 
 function Remove-Inventory($Inventory) {
     foreach ($s in $Inventory.Schema, $Inventory.Store) { Remove-BenchSchema $Admin $s; $null = $Schemas.Remove($s) }
 }
 
-# The remaining-rows checks of 0001 as the SQL Server dialect writes them (SqlServerDialect.Differ):
-# RenameColumn's Host vs ComputeHost and AlterColumn's shadow column vs "up".
-function Get-RemainingPredicate($Inventory) {
-    $up = 'CAST([MemoryMb] AS bigint)'
-    "(EXISTS (SELECT CONVERT(varbinary(max), [Host]) EXCEPT SELECT CONVERT(varbinary(max), [ComputeHost]))) OR " +
-    "(EXISTS (SELECT CONVERT(varbinary(max), [$($Inventory.Shadow)]) EXCEPT SELECT CONVERT(varbinary(max), CAST(($up) AS bigint))))"
-}
-
 # What the backfill leaves behind must hold after either run compared in figure 1.
 function Assert-Migrated($Inventory) {
-    $left = (Invoke-BenchSql $Admin "SELECT COUNT_BIG(*) AS n FROM $($Inventory.Table) WHERE $(Get-RemainingPredicate $Inventory) OR [ObjectVersion] IS NULL OR [ObjectVersion] <> '2.0'").n
+    $left = (Invoke-BenchSql $Admin "SELECT COUNT_BIG(*) AS n FROM $($Inventory.Table) WHERE $($Inventory.Backfill.Remaining) OR [ObjectVersion] IS NULL OR [ObjectVersion] <> '2.0'").n
     if ($left -ne 0) { Fail "$($Inventory.Table) still has $left rows not migrated." }
 }
 
@@ -107,23 +99,17 @@ function Invoke-MigrateChild($Inventory, [string]$What = 'Invoke-Migrate') {
     $r | Add-Member -NotePropertyName RowsPerSecond -NotePropertyValue ($r.RowsMigrated / $r.Seconds) -PassThru
 }
 
-# The baseline of figure 1: the backfill's own SET list and row predicate (see Invoke-Migrate -WhatIf)
-# without the key range, in one transaction that marks itself as a backfill exactly as each batch
-# does (SqlServerDialect.BeginBackfillSession / EndBackfillBatch), so the sync trigger skips the same
-# reverse directions. The table is fresh: every ObjectVersion is NULL, so the version predicate has no
-# older version to list, as the backfill's own has none.
+# The baseline of figure 1: the backfill's own SET list and row predicate (Get-BackfillStatement, from
+# Invoke-Migrate -WhatIf) without the key range, in one transaction that marks itself as a backfill
+# exactly as each batch does (SqlServerDialect.BeginBackfillSession / EndBackfillBatch), so the sync
+# trigger skips the same reverse directions. The table is fresh: every ObjectVersion is NULL, so the
+# version predicate lists no older version, as the backfill's own lists none.
 function Measure-SingleUpdate($Inventory) {
-    $s = "[$($Inventory.Shadow)]"
-    $differs = "EXISTS (SELECT CONVERT(varbinary(max), $s) EXCEPT SELECT CONVERT(varbinary(max), CAST((CAST([MemoryMb] AS bigint)) AS bigint)))"
     $sql = @"
 SET XACT_ABORT ON;
 BEGIN TRANSACTION;
 EXEC sys.sp_set_session_context @key = N'OnlineMigrations.Backfill', @value = 1;
-UPDATE $($Inventory.Table) SET
-  [ComputeHost] = CASE WHEN [ComputeHost] IS NULL AND [Host] IS NOT NULL THEN [Host] ELSE [ComputeHost] END,
-  $s = CASE WHEN $differs THEN (CAST([MemoryMb] AS bigint)) ELSE $s END,
-  [ObjectVersion] = CASE WHEN ([ObjectVersion] IS NULL) THEN @version ELSE [ObjectVersion] END
-WHERE ([ComputeHost] IS NULL AND [Host] IS NOT NULL) OR ($differs) OR (([ObjectVersion] IS NULL));
+UPDATE $($Inventory.Backfill.Table) SET $($Inventory.Backfill.Set) WHERE $($Inventory.Backfill.Where);
 EXEC sys.sp_set_session_context @key = N'OnlineMigrations.Backfill', @value = NULL;
 COMMIT TRANSACTION;
 "@
@@ -236,10 +222,11 @@ try {
         $check = @($readiness.Checks | Where-Object Name -eq $gate)
         if ($check.Count -ne 1 -or -not $check[0].Passed) { Fail "Test-ContractReady did not report $gate as passed on the migrated table: $(($readiness.Checks | ForEach-Object { "$($_.Name)=$($_.Passed) $($_.Detail)" }) -join '; ')" }
     }
-    # DataMigrated's checks OR'd (RemainingRows) and ObjectVersion's check as SqlServerDialect.VersionOlder
-    # writes it for a table whose histogram holds no version older than 2.0 (here: only 2.0).
-    $any = Get-RemainingPredicate $migrated
-    $likeSql = "SELECT COUNT_BIG(*) AS n FROM $($migrated.Table) WHERE ($any) OR (([ObjectVersion] IS NULL));"
+    # The checks the backfill's predicate ORs (the same Differ of each operation the gates count, and the
+    # object-version check as SqlServerDialect.VersionOlder writes it for a table with no version older
+    # than 2.0; here only 2.0).
+    $any = $migrated.Backfill.Remaining
+    $likeSql = "SELECT COUNT_BIG(*) AS n FROM $($migrated.Table) WHERE $($migrated.Backfill.Where);"
     $bareSql = "SELECT COUNT_BIG(*) AS n FROM $($migrated.Table);"
     # The gates' own statement (SqlServerDialect.VersionHistogram with the remaining-rows predicate
     # counted per version), once over the whole table instead of in key ranges of 20,000 rows.
@@ -281,7 +268,7 @@ try {
         "The target is p99(during) ≤ p99(idle) + 2 × $TargetBatchMs ms = $(Format-N $limit 'N1') ms with no failed write: $(if ($met2) { 'met' } else { '**not met**' }). " +
         "A batch locks only the rows it updates, so a write waits only when it hits the batch's key range, for at most the rest of that batch."
     $fig3 = "**3. Test-ContractReady.** On the migrated table of the last repeat of figure 1, in this process after one warm-up call (first call $(Format-N $coldTcr 'N0') ms), median of ${GateRepeats}: Test-ContractReady $(Format-N $tcrMs 'N1') ms. " +
-        "The baseline is one statement that reads every row and evaluates what the data gates evaluate: ``SELECT COUNT_BIG(*) ... WHERE`` DataMigrated's remaining-rows checks (Host vs ComputeHost, the shadow column vs ``up``, as ``EXISTS (SELECT CONVERT(varbinary(max), a) EXCEPT SELECT CONVERT(varbinary(max), b))``) OR ObjectVersion's ``[ObjectVersion] IS NULL`` (no older version is present): $(Format-N $likeMs 'N1') ms, ratio $(Format-N ($tcrMs / $likeMs) 'N2'). " +
+        "The baseline is one statement that reads every row and evaluates what the data gates evaluate: ``SELECT COUNT_BIG(*) ... WHERE`` DataMigrated's remaining-rows checks (ComputeHost vs Host, the shadow column vs ``up``, each as the dialect's ``Differ``, taken from the backfill's predicate in ``Invoke-Migrate -WhatIf``) OR ObjectVersion's ``[ObjectVersion] IS NULL`` (no older version is present): $(Format-N $likeMs 'N1') ms, ratio $(Format-N ($tcrMs / $likeMs) 'N2'). " +
         "On SQL Server the gates read the table in key ranges of 20,000 rows (so that no read holds long locks), each range one ``GROUP BY [ObjectVersion]`` that also counts the rows any check still catches; that statement once over the whole table took $(Format-N $histMs 'N1') ms. " +
         "A bare ``SELECT COUNT_BIG(*)`` took $(Format-N $bareMs 'N1') ms (ratio $(Format-N ($tcrMs / $bareMs) 'N1')), as information: it reads no column the gates must read. " +
         "The rest of the cmdlet's time is its own work outside those reads: opening its connection, reading the store and the catalog (the NoDependents gate and contract's preflight), the other gates."
