@@ -9,7 +9,9 @@
                ends with the line 'N passed, N failed, N skipped', which counts every test
                run (Inconclusive and NotRun are reported and counted as failed)
       Demo     Build, then samples/Demo.ps1 in a fresh pwsh
-      Bench    Build, then bench/Bench.ps1 in a fresh pwsh
+      Bench    Build, then bench/Bench.ps1 (SQLite) in a fresh pwsh, then, when ONLINEMIGRATIONS_TEST_SQLSERVER
+               is set, bench/SqlServer.Bench.ps1 against that database; each writes its section of
+               bench/results.md
       Soak     Build, then tests/soak/Soak.ps1 in a fresh pwsh
       Package  Build, then out/package/OnlineMigrations.<version>.nupkg (PowerShell Gallery layout)
       Clean    remove out/ and every project's bin/ and obj/
@@ -38,7 +40,10 @@ param(
     [string]$Filter,
 
     # Test: Pester test files or folders to run instead of tests/pester.
-    [string[]]$PesterPath
+    [string[]]$PesterPath,
+
+    # Bench: skip the SQLite part and run only bench/SqlServer.Bench.ps1 (needs ONLINEMIGRATIONS_TEST_SQLSERVER).
+    [switch]$SqlServerOnly
 )
 
 $ErrorActionPreference = 'Stop'
@@ -259,12 +264,12 @@ function Invoke-Test {
     if ($ok) { 0 } else { 1 }
 }
 
-function Invoke-Script([string]$RelativePath) {
+function Invoke-Script([string]$RelativePath, [switch]$AlreadyBuilt) {
     $script = Join-Path $Root $RelativePath
     if (-not (Test-Path -LiteralPath $script)) {
         throw [BuildFailure]::new("$RelativePath does not exist yet; task '$Task' runs it against the staged module once it is written.")
     }
-    $null = Invoke-ModuleBuild
+    if (-not $AlreadyBuilt) { $null = Invoke-ModuleBuild }
     $saved = $env:ONLINEMIGRATIONS_MODULE
     $env:ONLINEMIGRATIONS_MODULE = $StagedManifest
     try {
@@ -274,6 +279,17 @@ function Invoke-Script([string]$RelativePath) {
     }
     finally { $env:ONLINEMIGRATIONS_MODULE = $saved }
     if ($exit -ne 0) { throw [BuildFailure]::new("$RelativePath exited with code $exit.") }
+}
+
+# SQLite always (unless -SqlServerOnly); SQL Server when ONLINEMIGRATIONS_TEST_SQLSERVER names a database.
+function Invoke-Bench {
+    if ($SqlServerOnly -and -not $env:ONLINEMIGRATIONS_TEST_SQLSERVER) {
+        throw [BuildFailure]::new('-SqlServerOnly needs ONLINEMIGRATIONS_TEST_SQLSERVER: a connection string to a database the bench may create schemas in (see tools/New-SqlServerTestDatabase.ps1).')
+    }
+    $null = Invoke-ModuleBuild
+    if (-not $SqlServerOnly) { Invoke-Script 'bench/Bench.ps1' -AlreadyBuilt }
+    if ($env:ONLINEMIGRATIONS_TEST_SQLSERVER) { Invoke-Script 'bench/SqlServer.Bench.ps1' -AlreadyBuilt }
+    else { Write-Host 'SQL Server part skipped: ONLINEMIGRATIONS_TEST_SQLSERVER is not set.' -ForegroundColor Yellow }
 }
 
 function Invoke-Package {
@@ -379,7 +395,7 @@ try {
         'Build' { Invoke-ModuleBuild }
         'Test' { $exitCode = Invoke-Test }
         'Demo' { Invoke-Script 'samples/Demo.ps1' }
-        'Bench' { Invoke-Script 'bench/Bench.ps1' }
+        'Bench' { Invoke-Bench }
         'Soak' { Invoke-Script 'tests/soak/Soak.ps1' }
         'Package' { Invoke-Package }
         'Clean' { Invoke-Clean }
