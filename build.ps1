@@ -6,9 +6,12 @@
     Tasks:
       Build    publish the engine for linux-x64 and win-x64, build the cmdlets, stage out/OnlineMigrations
       Test     Build, then xunit (engine) and Pester (the staged module, in a fresh pwsh);
-               ends with the line 'N passed, N failed, N skipped'
+               ends with the line 'N passed, N failed, N skipped', which counts every test
+               run (Inconclusive and NotRun are reported and counted as failed)
       Demo     Build, then samples/Demo.ps1 in a fresh pwsh
-      Bench    Build, then bench/Bench.ps1 in a fresh pwsh
+      Bench    Build, then bench/Bench.ps1 (SQLite) in a fresh pwsh, then, when ONLINEMIGRATIONS_TEST_SQLSERVER
+               is set, bench/SqlServer.Bench.ps1 against that database; each writes its section of
+               bench/results.md
       Soak     Build, then tests/soak/Soak.ps1 in a fresh pwsh
       Package  Build, then out/package/OnlineMigrations.<version>.nupkg (PowerShell Gallery layout)
       Clean    remove out/ and every project's bin/ and obj/
@@ -37,7 +40,10 @@ param(
     [string]$Filter,
 
     # Test: Pester test files or folders to run instead of tests/pester.
-    [string[]]$PesterPath
+    [string[]]$PesterPath,
+
+    # Bench: skip the SQLite part and run only bench/SqlServer.Bench.ps1 (needs ONLINEMIGRATIONS_TEST_SQLSERVER).
+    [switch]$SqlServerOnly
 )
 
 $ErrorActionPreference = 'Stop'
@@ -153,10 +159,19 @@ function Get-TrxCounts([string]$TrxPath) {
     [xml]$trx = Get-Content -LiteralPath $TrxPath -Raw
     # A run with no test has no <Results> element at all.
     $results = @($trx.SelectNodes("//*[local-name()='UnitTestResult']"))
+    # Every result is in exactly one count. xunit reports a [Fact(Skip = "reason")] as NotExecuted
+    # (a skip always has its reason there); Inconclusive, and any outcome not listed here (Pending,
+    # Warning, NotRunnable, ...), is reported and fails the run.
+    $passed = @($results | Where-Object outcome -eq 'Passed').Count
+    $failed = @($results | Where-Object { $_.outcome -in 'Failed', 'Error', 'Timeout', 'Aborted' }).Count
+    $skipped = @($results | Where-Object { $_.outcome -in 'NotExecuted', 'Skipped' }).Count
+    $inconclusive = @($results | Where-Object outcome -eq 'Inconclusive').Count
     [pscustomobject]@{
-        Passed  = @($results | Where-Object outcome -eq 'Passed').Count
-        Failed  = @($results | Where-Object { $_.outcome -in 'Failed', 'Error', 'Timeout', 'Aborted' }).Count
-        Skipped = @($results | Where-Object { $_.outcome -in 'NotExecuted', 'Inconclusive', 'Skipped' }).Count
+        Passed       = $passed
+        Failed       = $failed
+        Skipped      = $skipped
+        Inconclusive = $inconclusive
+        NotRun       = $results.Count - $passed - $failed - $skipped - $inconclusive
     }
 }
 
@@ -174,7 +189,7 @@ function Invoke-EngineTests([string]$ResultsDir) {
     if (-not (Test-Path -LiteralPath $trxPath)) {
         # Compilation failed or the host crashed: the suite ran nothing, which is a failure.
         Write-Host "Engine tests: 'dotnet test' exited $exit without a result file (build failure?)." -ForegroundColor Red
-        return [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; Broken = $true }
+        return [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; Inconclusive = 0; NotRun = 0; Broken = $true }
     }
     $counts = Get-TrxCounts $trxPath
     $broken = ($exit -ne 0 -and $counts.Failed -eq 0)
@@ -210,10 +225,14 @@ function Invoke-PesterTests([string]$ResultsDir) {
     }
     if (-not (Test-Path -LiteralPath $resultFile)) {
         Write-Host "Pester: the child pwsh exited $exit without a result file." -ForegroundColor Red
-        return [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; Broken = $true }
+        return [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; Inconclusive = 0; NotRun = 0; Broken = $true }
     }
     $counts = Get-Content -LiteralPath $resultFile -Raw | ConvertFrom-Json
-    [pscustomobject]@{ Passed = [int]$counts.Passed; Failed = [int]$counts.Failed; Skipped = [int]$counts.Skipped; Broken = $false }
+    # NotRun holds Pester's NotRun and any test in no other count (Run.ps1 'Uncounted').
+    [pscustomobject]@{
+        Passed = [int]$counts.Passed; Failed = [int]$counts.Failed; Skipped = [int]$counts.Skipped
+        Inconclusive = [int]$counts.Inconclusive; NotRun = [int]$counts.NotRun + [int]$counts.Uncounted; Broken = $false
+    }
 }
 
 function Invoke-Test {
@@ -225,28 +244,32 @@ function Invoke-Test {
     if ($Suite -in 'All', 'Engine') { $suites['Engine (xunit)'] = Invoke-EngineTests $resultsDir }
     if ($Suite -in 'All', 'Pester') { $suites['Module (Pester)'] = Invoke-PesterTests $resultsDir }
 
+    # Every test a suite ran is in the closing line: an Inconclusive or NotRun test did not pass and
+    # was not skipped with a reason, so it is counted (and reported) with the failed ones.
     $passed = 0; $failed = 0; $skipped = 0; $ok = $true
     Write-Host ''
     foreach ($name in $suites.Keys) {
         $c = $suites[$name]
         $note = ''
+        $notPassed = $c.Failed + $c.Inconclusive + $c.NotRun
         if ($c.Broken) { $ok = $false; $note = ' (did not run to completion)' }
-        elseif (($c.Passed + $c.Failed + $c.Skipped) -eq 0) { $ok = $false; $note = ' (ran no test)' }
-        if ($c.Failed -gt 0) { $ok = $false }
-        Write-Host ("{0}: {1} passed, {2} failed, {3} skipped{4}" -f $name, $c.Passed, $c.Failed, $c.Skipped, $note)
-        $passed += $c.Passed; $failed += $c.Failed; $skipped += $c.Skipped
+        elseif (($c.Passed + $notPassed + $c.Skipped) -eq 0) { $ok = $false; $note = ' (ran no test)' }
+        if ($c.Inconclusive + $c.NotRun -gt 0) { $note += " (failed counts $($c.Inconclusive) inconclusive and $($c.NotRun) not run)" }
+        if ($notPassed -gt 0) { $ok = $false }
+        Write-Host ("{0}: {1} passed, {2} failed, {3} skipped{4}" -f $name, $c.Passed, $notPassed, $c.Skipped, $note)
+        $passed += $c.Passed; $failed += $notPassed; $skipped += $c.Skipped
     }
     # The last line of output, read by CI: nothing may be printed after it.
     Write-Host ("{0} passed, {1} failed, {2} skipped" -f $passed, $failed, $skipped)
     if ($ok) { 0 } else { 1 }
 }
 
-function Invoke-Script([string]$RelativePath) {
+function Invoke-Script([string]$RelativePath, [switch]$AlreadyBuilt) {
     $script = Join-Path $Root $RelativePath
     if (-not (Test-Path -LiteralPath $script)) {
         throw [BuildFailure]::new("$RelativePath does not exist yet; task '$Task' runs it against the staged module once it is written.")
     }
-    $null = Invoke-ModuleBuild
+    if (-not $AlreadyBuilt) { $null = Invoke-ModuleBuild }
     $saved = $env:ONLINEMIGRATIONS_MODULE
     $env:ONLINEMIGRATIONS_MODULE = $StagedManifest
     try {
@@ -256,6 +279,17 @@ function Invoke-Script([string]$RelativePath) {
     }
     finally { $env:ONLINEMIGRATIONS_MODULE = $saved }
     if ($exit -ne 0) { throw [BuildFailure]::new("$RelativePath exited with code $exit.") }
+}
+
+# SQLite always (unless -SqlServerOnly); SQL Server when ONLINEMIGRATIONS_TEST_SQLSERVER names a database.
+function Invoke-Bench {
+    if ($SqlServerOnly -and -not $env:ONLINEMIGRATIONS_TEST_SQLSERVER) {
+        throw [BuildFailure]::new('-SqlServerOnly needs ONLINEMIGRATIONS_TEST_SQLSERVER: a connection string to a database the bench may create schemas in (see tools/New-SqlServerTestDatabase.ps1).')
+    }
+    $null = Invoke-ModuleBuild
+    if (-not $SqlServerOnly) { Invoke-Script 'bench/Bench.ps1' -AlreadyBuilt }
+    if ($env:ONLINEMIGRATIONS_TEST_SQLSERVER) { Invoke-Script 'bench/SqlServer.Bench.ps1' -AlreadyBuilt }
+    else { Write-Host 'SQL Server part skipped: ONLINEMIGRATIONS_TEST_SQLSERVER is not set.' -ForegroundColor Yellow }
 }
 
 function Invoke-Package {
@@ -361,7 +395,7 @@ try {
         'Build' { Invoke-ModuleBuild }
         'Test' { $exitCode = Invoke-Test }
         'Demo' { Invoke-Script 'samples/Demo.ps1' }
-        'Bench' { Invoke-Script 'bench/Bench.ps1' }
+        'Bench' { Invoke-Bench }
         'Soak' { Invoke-Script 'tests/soak/Soak.ps1' }
         'Package' { Invoke-Package }
         'Clean' { Invoke-Clean }

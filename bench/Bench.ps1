@@ -1,7 +1,8 @@
 <#
 .SYNOPSIS
     Performance figures of OnlineMigrations on SQLite, each a ratio against a baseline measured in the
-    same run; writes bench/results.md.
+    same run; writes the SQLite section of bench/results.md (bench/SqlServer.Bench.ps1 writes the
+    SQL Server one).
 .DESCRIPTION
     1. Backfill throughput: Invoke-Migrate (defaults: adaptive batches and, on SQLite, a pause of a quarter
        batch between batches; adaptive with -Delay 0; -BatchSize 20000 -Delay 0) vs one UPDATE doing the
@@ -9,7 +10,9 @@
     2. Peak memory (VmHWM) of a pwsh running Invoke-Migrate at -LargeRows vs -Rows.
     3. p99 latency of a concurrent single-row writer during the backfill (defaults) vs on the idle
        database; the same writer during a -Delay 0 backfill as information.
-    4. Test-ContractReady on the migrated table vs one SELECT COUNT(*).
+    4. Test-ContractReady on the migrated table vs one SELECT COUNT(*) evaluating the same predicates
+       (the remaining-rows checks and the object-version check as the dialect writes them); a bare
+       SELECT COUNT(*) as information.
     5. Import-Module in a fresh process vs a fresh process doing nothing; Get-MigrationState with
        -Migrations applied migrations vs one.
     Everything happens in a temporary folder, which is removed at the end (unless -KeepTemp).
@@ -28,7 +31,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 $ProgressPreference = 'SilentlyContinue'
-$Invariant = [Globalization.CultureInfo]::InvariantCulture
+. (Join-Path $PSScriptRoot 'Common.ps1')
 $MigrationId = '0001_instances_compute_host'
 $TargetBatchMs = 200
 
@@ -40,84 +43,10 @@ $BaselineSql = Join-Path $Samples 'baseline/sqlite.sql'
 Import-Module (Join-Path $Samples 'DemoDatabase.psm1') -Force
 Import-Module $ModuleManifest -Force
 
-# Children run the same pwsh as this script. Under 'dotnet pwsh' the process is the dotnet host
-# running $PSHOME/pwsh.dll, so that is what we start (as build.ps1 does).
-$Pwsh = [Environment]::ProcessPath
-$PwshArguments = @()
-if ([IO.Path]::GetFileNameWithoutExtension($Pwsh) -ne 'pwsh') { $PwshArguments = @(Join-Path $PSHOME 'pwsh.dll') }
-
-$Temp = Join-Path ([IO.Path]::GetTempPath()) ("onlinemigrations-bench-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
-$null = New-Item -ItemType Directory -Path $Temp
+$Temp = New-BenchTemp 'onlinemigrations-bench'
 $BenchClock = [Diagnostics.Stopwatch]::StartNew()
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-function Step([string]$Text) { Write-Host ("`n[{0,6:0.0}s] == {1}" -f $BenchClock.Elapsed.TotalSeconds, $Text) -ForegroundColor Cyan }
-function Say([string]$Text) { Write-Host "          $Text" }
-function Fail([string]$Text) { throw "Bench: $Text" }
-
-function Format-N([double]$Value, [string]$Format = 'N0') { $Value.ToString($Format, $Invariant) }
-
-function Get-Median([double[]]$Values) {
-    if ($Values.Count -eq 0) { Fail 'median of no values.' }
-    $sorted = [double[]]($Values | Sort-Object)
-    $mid = [int][Math]::Floor($sorted.Count / 2)
-    if ($sorted.Count % 2) { $sorted[$mid] } else { ($sorted[$mid - 1] + $sorted[$mid]) / 2 }
-}
-
-function Get-Percentile([double[]]$Values, [double]$P) {
-    if ($Values.Count -eq 0) { Fail "percentile $P of no values." }
-    $sorted = [double[]]($Values | Sort-Object)
-    $rank = [int][Math]::Ceiling($P / 100 * $sorted.Count)
-    $sorted[[Math]::Max(0, $rank - 1)]
-}
-
-function Measure-Ms([scriptblock]$Block) {
-    $w = [Diagnostics.Stopwatch]::StartNew()
-    $null = & $Block
-    $w.Elapsed.TotalMilliseconds
-}
-
-function Quote-Arg([string]$Value) { '"' + $Value.Replace('"', '\"') + '"' }
-
-# Runs a child pwsh synchronously; fails loudly with its output when it exits non-zero.
-function Invoke-Child([string]$Script, [string[]]$Arguments) {
-    $log = Join-Path $Temp ("child-{0}.log" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
-    & $Pwsh @PwshArguments -NoProfile -NonInteractive -File $Script @Arguments *> $log
-    $exit = $LASTEXITCODE
-    if ($exit -ne 0) {
-        $tail = if (Test-Path -LiteralPath $log) { (Get-Content -LiteralPath $log -Tail 30) -join "`n" } else { '(no output)' }
-        Fail "child '$([IO.Path]::GetFileName($Script)) $($Arguments -join ' ')' exited with code ${exit}:`n$tail"
-    }
-}
-
-# Starts a child pwsh in the background (stdout and stderr to files).
-function Start-Child([string]$Script, [string[]]$Arguments) {
-    $name = [guid]::NewGuid().ToString('N').Substring(0, 8)
-    $all = @($PwshArguments) + @('-NoProfile', '-NonInteractive', '-File', $Script) + $Arguments
-    $process = Start-Process -FilePath $Pwsh -ArgumentList (($all | ForEach-Object { Quote-Arg $_ }) -join ' ') -PassThru -NoNewWindow `
-        -RedirectStandardOutput (Join-Path $Temp "bg-$name.out") -RedirectStandardError (Join-Path $Temp "bg-$name.err")
-    $process | Add-Member -NotePropertyName LogBase -NotePropertyValue (Join-Path $Temp "bg-$name") -PassThru
-}
-
-function Get-ChildLog($Process) {
-    (@(Get-Content -LiteralPath "$($Process.LogBase).out" -Tail 20 -ErrorAction SilentlyContinue) +
-     @(Get-Content -LiteralPath "$($Process.LogBase).err" -Tail 20 -ErrorAction SilentlyContinue)) -join "`n"
-}
-
-function Wait-Child($Process, [double]$TimeoutSeconds, [string]$What) {
-    if (-not $Process.WaitForExit([int]($TimeoutSeconds * 1000))) {
-        Stop-Process -Id $Process.Id -Force -ErrorAction SilentlyContinue
-        Fail "$What did not finish within $TimeoutSeconds s; it was stopped. Its output:`n$(Get-ChildLog $Process)"
-    }
-    $Process.WaitForExit()
-    if ($Process.ExitCode -ne 0) { Fail "$What exited with code $($Process.ExitCode):`n$(Get-ChildLog $Process)" }
-}
-
-function Read-Json([string]$Path, [string]$What) {
-    if (-not (Test-Path -LiteralPath $Path)) { Fail "$What wrote no result file ($Path)." }
-    Get-Content -LiteralPath $Path -Raw | ConvertFrom-Json
-}
 
 function Invoke-Sql([string]$Database, [string]$Sql) {
     $db = Open-DemoDatabase -ModuleManifest $ModuleManifest -Path $Database
@@ -179,33 +108,13 @@ function Invoke-MigrateChild([string]$Database, [int]$BatchSize = 0, [string]$Wh
 
 # ---------------------------------------------------------------------------------------------- the run
 
-$Measurements = [Collections.Generic.List[object]]::new()
-$Notes = [ordered]@{}
-function Add-Measurement($Figure, $Name, $Value, $Baseline, $Ratio, $Target, $Met) {
-    $Measurements.Add([pscustomobject]@{ Figure = $Figure; Name = $Name; Value = $Value; Baseline = $Baseline; Ratio = $Ratio; Target = $Target; Met = $Met })
-}
-function YesNo([bool]$b) { if ($b) { 'yes' } else { '**no**' } }
-
 try {
     Step 'Machine'
-    $cpu = (Get-Content /proc/cpuinfo | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -replace '^model name\s*:\s*', ''
-    $memKb = [long]([regex]::Match((Get-Content /proc/meminfo -TotalCount 1), '(\d+)').Groups[1].Value)
-    $os = if (Test-Path /etc/os-release) { ((Get-Content /etc/os-release | Where-Object { $_ -like 'PRETTY_NAME=*' }) -replace '^PRETTY_NAME=|"', '') } else { [Runtime.InteropServices.RuntimeInformation]::OSDescription }
     $probe = Join-Path $Temp 'probe.db'
     $sqliteVersion = (Invoke-Sql $probe 'SELECT sqlite_version() AS v').v
     Remove-Database $probe
-    $moduleVersion = (Import-PowerShellDataFile -LiteralPath $ModuleManifest).ModuleVersion
-    $machine = [ordered]@{
-        'CPUs (nproc)'   = [Environment]::ProcessorCount
-        'CPU model'      = $cpu
-        'Memory'         = "{0} GiB" -f (Format-N ($memKb / 1MB) 'N1')
-        'OS'             = "$os (kernel $([Environment]::OSVersion.Version))"
-        '.NET'           = [Runtime.InteropServices.RuntimeInformation]::FrameworkDescription
-        'PowerShell'     = "$($PSVersionTable.PSVersion)"
-        'SQLite'         = "$sqliteVersion (Microsoft.Data.Sqlite from the staged module's bin/linux-x64)"
-        'Module'         = "OnlineMigrations $moduleVersion, $(git -C $PSScriptRoot rev-parse --short HEAD 2>$null)"
-        'Load average'   = ((Get-Content /proc/loadavg) -split ' ')[0..2] -join ' '
-    }
+    $machine = Get-BenchMachine $ModuleManifest
+    $machine['SQLite'] = "$sqliteVersion (Microsoft.Data.Sqlite from the staged module's bin/linux-x64)"
     $machine.GetEnumerator() | ForEach-Object { Say "$($_.Key): $($_.Value)" }
 
     # ------------------------------------------------------------------ 1. backfill throughput
@@ -218,15 +127,10 @@ try {
     if ($triggers.Count -lt 2) { Fail "expected the expand's sync triggers on Instances, found: $($triggers -join ', ')." }
     Say "shadow column $shadow; triggers $($triggers -join ', ')"
 
-    # The backfill's own UPDATE (see Invoke-Migrate -WhatIf) without the key range, in one transaction
+    # The backfill's own UPDATE (from Invoke-Migrate -WhatIf) without the key range, in one transaction
     # that marks itself as a backfill exactly as each batch does, so the triggers behave the same.
-    $singleUpdate = @"
-UPDATE [Instances] SET
-  [ComputeHost] = CASE WHEN [ComputeHost] IS NULL AND [Host] IS NOT NULL THEN [Host] ELSE [ComputeHost] END,
-  [$shadow] = CASE WHEN ([$shadow] IS NOT (CAST([MemoryMb] AS bigint))) THEN (CAST([MemoryMb] AS bigint)) ELSE [$shadow] END,
-  [ObjectVersion] = CASE WHEN ([ObjectVersion] IS NULL) THEN '2.0' ELSE [ObjectVersion] END
-WHERE ([ComputeHost] IS NULL AND [Host] IS NOT NULL) OR (([$shadow] IS NOT (CAST([MemoryMb] AS bigint)))) OR (([ObjectVersion] IS NULL))
-"@
+    $backfill = Get-BackfillStatement (Connection $expanded) $MigrationId
+    $singleUpdate = "UPDATE $($backfill.Table) SET $($backfill.Set) WHERE $($backfill.Where)"
     $single = [Collections.Generic.List[double]]::new()
     $adaptive = [Collections.Generic.List[object]]::new()
     $fixed = [Collections.Generic.List[object]]::new()
@@ -245,7 +149,7 @@ WHERE ([ComputeHost] IS NULL AND [Host] IS NOT NULL) OR (([$shadow] IS NOT (CAST
                         $w = [Diagnostics.Stopwatch]::StartNew()
                         $null = Invoke-DemoSql $db 'BEGIN'
                         $null = Invoke-DemoSql $db 'INSERT INTO [OnlineMigrations_BackfillMark] (Mark) VALUES (1)'
-                        $null = Invoke-DemoSql $db $singleUpdate
+                        $null = Invoke-DemoSql $db $singleUpdate -Parameters @{ version = '2.0' }
                         $null = Invoke-DemoSql $db 'DELETE FROM [OnlineMigrations_BackfillMark]'
                         $null = Invoke-DemoSql $db 'COMMIT'
                         $w.Stop()
@@ -324,24 +228,15 @@ WHERE ([ComputeHost] IS NULL AND [Host] IS NOT NULL) OR (([$shadow] IS NOT (CAST
         $ready = Join-Path $Temp "writer-$tag.ready"; $stop = Join-Path $Temp "writer-$tag.stop"; $result = Join-Path $Temp "writer-$tag.json"
         $writer = Start-Child $writerScript @('-ModuleManifest', $ModuleManifest, '-Database', $db, '-ResultFile', $result,
             '-ReadyFile', $ready, '-StopFile', $stop, '-MaxSeconds', '300', '-Rows', "$Rows")
-        $wait = [Diagnostics.Stopwatch]::StartNew()
-        while (-not (Test-Path -LiteralPath $ready)) {
-            if ($writer.HasExited) { Fail "the writer exited (code $($writer.ExitCode)) before it was ready:`n$(Get-ChildLog $writer)" }
-            if ($wait.Elapsed.TotalSeconds -gt 60) { Stop-Process -Id $writer.Id -Force; Fail "the writer was not ready after 60 s:`n$(Get-ChildLog $writer)" }
-            Start-Sleep -Milliseconds 100
-        }
+        Wait-WriterReady $writer $ready
         try { $run = Invoke-MigrateChild $db 0 "Invoke-Migrate -Delay $DelayMs ms with a concurrent writer" $DelayMs }
         finally { Set-Content -LiteralPath $stop -Value 'stop' }
         Wait-Child $writer 60 'the writer (during the backfill)'
         Assert-Migrated $db $shadow
         Remove-Database $db
         $w = Read-Json $result 'the writer (during the backfill)'
-        $latencies = [Collections.Generic.List[double]]::new()
-        for ($i = 0; $i -lt @($w.Starts).Count; $i++) {
-            if ($w.Starts[$i] -ge $run.StartedAtTicks -and $w.Starts[$i] -le $run.EndedAtTicks) { $latencies.Add([double]$w.Latencies[$i]) }
-        }
-        if ($latencies.Count -lt 50) { Fail "only $($latencies.Count) writes fell inside the backfill window; the measurement is meaningless." }
-        $l = $latencies.ToArray()
+        $l = Select-WriterLatency $w $run.StartedAtTicks $run.EndedAtTicks
+        if ($l.Count -lt 50) { Fail "only $($l.Count) writes fell inside the backfill window; the measurement is meaningless." }
         $stats = [pscustomobject]@{
             DelayMs = $DelayMs; Run = $run; Count = $l.Count; Errors = @($w.Errors).Count
             Window = [TimeSpan]::FromTicks($run.EndedAtTicks - $run.StartedAtTicks).TotalSeconds
@@ -384,34 +279,42 @@ WHERE ([ComputeHost] IS NULL AND [Host] IS NOT NULL) OR (([$shadow] IS NOT (CAST
     Add-Measurement 3 '(info) backfill throughput with -Delay 0 vs the default pause, writer running (rows/s)' (Format-N $backToBack.Run.RowsPerSecond) (Format-N $dur.Run.RowsPerSecond) ($backToBack.Run.RowsPerSecond / $dur.Run.RowsPerSecond) '–' '–'
 
     # ------------------------------------------------------------------ 4. Test-ContractReady
-    Step "Figure 4: Test-ContractReady on the migrated $(Format-N $Rows)-row table vs SELECT COUNT(*)"
+    Step "Figure 4: Test-ContractReady on the migrated $(Format-N $Rows)-row table vs one SELECT COUNT(*) of the same predicates"
     $c = Connection $migratedCopy
     $coldTcr = Measure-Ms { $script:readiness = Test-ContractReady @c -Id $MigrationId }
     $dataCheck = @($readiness.Checks | Where-Object Name -eq 'DataMigrated')
     if ($dataCheck.Count -ne 1 -or -not $dataCheck[0].Passed) { Fail "Test-ContractReady did not report DataMigrated as passed on the migrated copy: $(($readiness.Checks | ForEach-Object { "$($_.Name)=$($_.Passed) $($_.Detail)" }) -join '; ')" }
     # The two table reads the data gates make on SQLite, timed alone on the same open connection as the
     # COUNT(*): DataMigrated's one OR'd remaining-rows count (RenameColumn's and AlterColumn's checks, as
-    # SqliteDialect.Differ writes them) and ObjectVersion's histogram (SqliteDialect.VersionHistogram).
-    $remainingSql = "SELECT COUNT(*) AS n FROM [Instances] WHERE (([Host] IS NOT [ComputeHost]) OR ([$shadow] IS NOT (CAST([MemoryMb] AS bigint))))"
+    # SqliteDialect.Differ writes them, here taken from the backfill's predicate) and ObjectVersion's histogram (SqliteDialect.VersionHistogram).
+    $remainingSql = "SELECT COUNT(*) AS n FROM [Instances] WHERE ($($backfill.Remaining))"
     $histogramSql = 'SELECT [ObjectVersion], COUNT(*) AS n FROM [Instances] GROUP BY [ObjectVersion]'
+    # The baseline: one statement that reads every row and evaluates what the data gates evaluate, the
+    # remaining-rows checks OR ObjectVersion's check as SqliteDialect.VersionOlder writes it for a table
+    # whose histogram holds no version older than 2.0 (here: only 2.0): the backfill's own predicate.
+    $likeSql = "SELECT COUNT(*) AS n FROM [Instances] WHERE $($backfill.Where)"
     $tcr = [Collections.Generic.List[double]]::new(); $cnt = [Collections.Generic.List[double]]::new()
     $rem = [Collections.Generic.List[double]]::new(); $hist = [Collections.Generic.List[double]]::new()
+    $like = [Collections.Generic.List[double]]::new()
     $db = Open-DemoDatabase -ModuleManifest $ModuleManifest -Path $migratedCopy
     try {
         $null = Invoke-DemoSql $db 'SELECT COUNT(*) FROM Instances'
         if ((Invoke-DemoSql $db $remainingSql).n -ne 0) { Fail 'the remaining-rows predicate of figure 4 finds rows on the migrated copy.' }
+        if ((Invoke-DemoSql $db $likeSql).n -ne 0) { Fail 'the like-for-like COUNT of figure 4 finds rows on the migrated copy.' }
         for ($r = 0; $r -lt $ProcessRepeats; $r++) {
             $tcr.Add((Measure-Ms { Test-ContractReady @c -Id $MigrationId }))
+            $like.Add((Measure-Ms { Invoke-DemoSql $db $likeSql }))
             $cnt.Add((Measure-Ms { Invoke-DemoSql $db 'SELECT COUNT(*) AS n FROM Instances' }))
             $rem.Add((Measure-Ms { Invoke-DemoSql $db $remainingSql }))
             $hist.Add((Measure-Ms { Invoke-DemoSql $db $histogramSql }))
         }
     }
     finally { $db.Dispose() }
-    $tcrMs = Get-Median $tcr; $countOnlyMs = Get-Median $cnt; $remainingMs = Get-Median $rem; $histogramMs = Get-Median $hist
+    $tcrMs = Get-Median $tcr; $likeMs = Get-Median $like; $countOnlyMs = Get-Median $cnt; $remainingMs = Get-Median $rem; $histogramMs = Get-Median $hist
     $readsMs = $remainingMs + $histogramMs
-    Say ("Test-ContractReady {0:0.0} ms (first call in this process {1:0.0} ms), SELECT COUNT(*) {2:0.0} ms; its reads alone: remaining-rows count {3:0.0} ms + histogram {4:0.0} ms" -f $tcrMs, $coldTcr, $countOnlyMs, $remainingMs, $histogramMs)
-    Add-Measurement 4 "Test-ContractReady on the migrated $(Format-N $Rows)-row table vs SELECT COUNT(*) (ms)" (Format-N $tcrMs 'N1') (Format-N $countOnlyMs 'N1') ($tcrMs / $countOnlyMs) '≤ 3' (YesNo ($tcrMs / $countOnlyMs -le 3))
+    Say ("Test-ContractReady {0:0.0} ms (first call in this process {1:0.0} ms), one COUNT of the same predicates {2:0.0} ms, bare SELECT COUNT(*) {3:0.0} ms; its reads alone: remaining-rows count {4:0.0} ms + histogram {5:0.0} ms" -f $tcrMs, $coldTcr, $likeMs, $countOnlyMs, $remainingMs, $histogramMs)
+    Add-Measurement 4 "Test-ContractReady on the migrated $(Format-N $Rows)-row table vs one SELECT COUNT(*) of the same predicates (ms)" (Format-N $tcrMs 'N1') (Format-N $likeMs 'N1') ($tcrMs / $likeMs) '≤ 1.5' (YesNo ($tcrMs / $likeMs -le 1.5))
+    Add-Measurement 4 '(info) the same vs a bare SELECT COUNT(*) (ms)' (Format-N $tcrMs 'N1') (Format-N $countOnlyMs 'N1') ($tcrMs / $countOnlyMs) '–' '–'
 
     # ------------------------------------------------------------------ 5. import and state
     Step 'Figure 5a: Import-Module in a fresh process vs a fresh process doing nothing'
@@ -466,9 +369,7 @@ WHERE ([ComputeHost] IS NULL AND [Host] IS NOT NULL) OR (([$shadow] IS NOT (CAST
     Add-Measurement 5 "(info) Invoke-Expand per migration, $Migrations no-op migrations in one call vs 1 (ms each)" (Format-N ($expandManyMs / $Migrations) 'N1') (Format-N $expandOneMs 'N1') (($expandManyMs / $Migrations) / $expandOneMs) '–' '–'
 
     # ------------------------------------------------------------------ results.md
-    Step "Writing $ResultsPath"
-    $ratio = { param($x) if ($x -lt 10) { Format-N $x 'N3' } else { Format-N $x 'N1' } }
-    $table = ($Measurements | ForEach-Object { "| $($_.Figure) | $($_.Name) | $($_.Value) | $($_.Baseline) | $(& $ratio $_.Ratio) | $($_.Target) | $($_.Met) |" }) -join "`n"
+    Step "Writing the SQLite section of $ResultsPath"
     $singleSeconds = $Rows / $singleRate
     $list = { param($values) ($values | ForEach-Object { Format-N $_ 'N2' }) -join ', ' }
     # What Invoke-Migrate reads besides its batches, priced with figure 4's timings of the same statements
@@ -517,12 +418,14 @@ WHERE ([ComputeHost] IS NULL AND [Host] IS NOT NULL) OR (([$shadow] IS NOT (CAST
         $fig3 += " **Target missed**: with the defaults $($dur.Over400) writes waited over $(2 * $TargetBatchMs) ms (max $(Format-N $dur.Max 'N0') ms" + $(if ($dur.Errors + $idleErrors -gt 0) { ", $($dur.Errors + $idleErrors) failed" } else { '' }) + ")" +
             $(if ($pauseMs -lt 100) { ": the gap of about $(Format-N $pauseMs 'N0') ms is shorter than the up to 100 ms a long-waiting writer sleeps between tries, so such a writer can miss several gaps in a row. A longer -Delay (at least the busy handler's 100 ms) would bound the wait nearer one batch, at a further cost in throughput." } else { ", although the gap of about $(Format-N $pauseMs 'N0') ms is longer than the busy handler's longest sleep; see the writer's and the backfill's logs of this run before drawing a conclusion." })
     }
-    $fig4 = "**4. Test-ContractReady.** On the migrated copy from figure 1, in this process after one warm-up call (first call $(Format-N $coldTcr 'N0') ms), median of ${ProcessRepeats}: Test-ContractReady $(Format-N $tcrMs 'N1') ms vs $(Format-N $countOnlyMs 'N1') ms for ``SELECT COUNT(*) FROM Instances`` on an open connection, ratio $(Format-N ($tcrMs / $countOnlyMs) 'N1'). " +
-        "On SQLite the two data gates read the table with one statement each (WAL readers block no writer, so nothing is cut into key ranges): DataMigrated counts the rows that any remaining-rows check still catches with one OR'd predicate (here ComputeHost vs Host and the shadow column vs ``up``; the per-check counts are only taken when that total is not zero, and here it is zero), and ObjectVersion reads the object-version histogram with one ``GROUP BY``. " +
-        "Timed alone on the same open connection as the COUNT(*): the remaining-rows count $(Format-N $remainingMs 'N1') ms ($(Format-N ($remainingMs / $countOnlyMs) 'N1')× the COUNT(*)), the histogram $(Format-N $histogramMs 'N1') ms ($(Format-N ($histogramMs / $countOnlyMs) 'N1')×); together $(Format-N $readsMs 'N1') ms, $(Format-N (100 * $readsMs / $tcrMs) 'N0')% of the cmdlet's time, the rest ($(Format-N ([Math]::Max(0, $tcrMs - $readsMs)) 'N1') ms) being its own work outside those reads: opening its connection, reading the migration store and the catalog, the other gates."
-    if ($tcrMs / $countOnlyMs -gt 3) {
-        $fig4 += " **Target missed**, and not reachable by any gate that reads the data: SQLite answers COUNT(*) from the narrowest index without reading row data, while the remaining-rows predicate must read every row's columns, so that one statement alone is $(Format-N ($remainingMs / $countOnlyMs) 'N1')× the COUNT(*). " +
-            "Folding the histogram into the remaining-rows scan (one ``GROUP BY`` counting the rows each check catches) was tried and was slower on SQLite, because the histogram alone is read from the version column's index (trackObjectVersion builds one) without touching rows; SQL Server, which walks key ranges, does read both in one walk."
+    $fig4 = "**4. Test-ContractReady.** On the migrated copy from figure 1, in this process after one warm-up call (first call $(Format-N $coldTcr 'N0') ms), median of ${ProcessRepeats}: Test-ContractReady $(Format-N $tcrMs 'N1') ms. " +
+        "The baseline is one statement on an open connection that reads every row and evaluates what the data gates evaluate: ``SELECT COUNT(*) ... WHERE`` DataMigrated's remaining-rows checks (Host vs ComputeHost, the shadow column vs ``up``) OR ObjectVersion's ``[ObjectVersion] IS NULL`` (no older version is present): $(Format-N $likeMs 'N1') ms, ratio $(Format-N ($tcrMs / $likeMs) 'N2'). " +
+        "A bare ``SELECT COUNT(*) FROM Instances`` took $(Format-N $countOnlyMs 'N1') ms (ratio $(Format-N ($tcrMs / $countOnlyMs) 'N1')), as information: SQLite answers it from the narrowest index without reading the columns the gates must read. " +
+        "On SQLite the two data gates read the table with one statement each (WAL readers block no writer, so nothing is cut into key ranges): DataMigrated counts the rows that any remaining-rows check still catches with one OR'd predicate (the per-check counts are only taken when that total is not zero, and here it is zero), and ObjectVersion reads the object-version histogram with one ``GROUP BY``, from the version column's index (trackObjectVersion builds one) without touching rows. " +
+        "Timed alone on the same open connection: the remaining-rows count $(Format-N $remainingMs 'N1') ms, the histogram $(Format-N $histogramMs 'N1') ms; together $(Format-N $readsMs 'N1') ms, $(Format-N (100 * $readsMs / $tcrMs) 'N0')% of the cmdlet's time, the rest ($(Format-N ([Math]::Max(0, $tcrMs - $readsMs)) 'N1') ms) being its own work outside those reads: opening its connection, reading the migration store and the catalog, the other gates."
+    if ($tcrMs / $likeMs -gt 1.5) {
+        $fig4 += " **Target missed** ($(Format-N ($tcrMs / $likeMs) 'N2') against 1.5): beyond the one scan, the histogram costs $(Format-N (100 * $histogramMs / $likeMs) 'N0')% of it and the cmdlet's own work $(Format-N (100 * [Math]::Max(0, $tcrMs - $readsMs) / $likeMs) 'N0')%. " +
+            "Folding the histogram into the remaining-rows scan (one ``GROUP BY`` counting the rows each check catches) was tried and was slower on SQLite, because the histogram alone comes from the index; SQL Server, which walks key ranges, does read both in one walk."
     }
     $expandEach = $expandManyMs / $Migrations
     $fig5 = "**5. Start-up and state.** (a) $ProcessRepeats alternating pairs of fresh ``pwsh -NoProfile -NonInteractive -Command`` processes, one running Import-Module of the staged module and one doing nothing, each timing itself inside and timed from outside: " +
@@ -537,25 +440,22 @@ WHERE ([ComputeHost] IS NULL AND [Host] IS NOT NULL) OR (([$shadow] IS NOT (CAST
     }
 
     $md = @"
-# OnlineMigrations bench results
+## SQLite
 
 Generated by ``bench/Bench.ps1`` (``dotnet tool restore && dotnet pwsh ./build.ps1 Bench``) on $([DateTime]::UtcNow.ToString('yyyy-MM-dd HH:mm', $Invariant)) UTC in $(Format-N $BenchClock.Elapsed.TotalMinutes 'N1') minutes.
-Every figure is a ratio of two measurements taken in the same run on the same machine; absolute times are given for context only.
 
-## Machine
+### Machine
 
 $(($machine.GetEnumerator() | ForEach-Object { "- $($_.Key): $($_.Value)" }) -join "`n")
 
 The machine is shared: other jobs (builds, test suites) may have run at the same time, so absolute figures are noisy,
 and even ratios move by several percent between runs. Medians of repeats are reported where a figure was repeated.
 
-## Measurements
+### Measurements
 
-| # | measurement | value | baseline | ratio | target | met? |
-|---|---|---|---|---|---|---|
-$table
+$(Format-MeasurementTable)
 
-## Method and findings
+### Method and findings
 
 $fig1
 
@@ -567,9 +467,9 @@ $fig4
 
 $fig5
 "@
-    Set-Content -LiteralPath $ResultsPath -Value $md -Encoding utf8
+    Set-ResultsSection $ResultsPath 'SQLite' $md
     Step "Done in $(Format-N $BenchClock.Elapsed.TotalSeconds 'N0') s"
-    foreach ($m in $Measurements) { Say ("{0}. {1}: {2} vs {3}, ratio {4} (target {5}, met: {6})" -f $m.Figure, $m.Name, $m.Value, $m.Baseline, (Format-N $m.Ratio 'N2'), $m.Target, $m.Met) }
+    Write-MeasurementSummary
     Say "Results: $ResultsPath"
 }
 catch {

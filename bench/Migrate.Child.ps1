@@ -1,17 +1,23 @@
 <#
 .SYNOPSIS
-    Bench child: runs Invoke-Migrate of 0001_instances_compute_host on one SQLite database and writes
-    what it measured (wall time of the cmdlet, rows, batches, its own peak memory) to a JSON file.
+    Bench child: runs Invoke-Migrate of 0001_instances_compute_host on one database (a SQLite file,
+    or SQL Server with its own store schema) and writes what it measured (wall time of the cmdlet,
+    rows, batches, its own peak memory) to a JSON file.
 .DESCRIPTION
-    Started by bench/Bench.ps1 in a fresh pwsh, so that VmHWM (the peak resident set of this process,
-    read from /proc/<pid>/status by the process itself at the end) belongs to one migrate run only.
+    Started by bench/Bench.ps1 and bench/SqlServer.Bench.ps1 in a fresh pwsh, so that VmHWM (the peak
+    resident set of this process, read from /proc/<pid>/status by the process itself at the end)
+    belongs to one migrate run only.
 #>
 param(
     [Parameter(Mandatory)][string]$ModuleManifest,
-    [Parameter(Mandatory)][string]$Database,
+    # SQLite: the database file.
+    [string]$Database,
+    # SQL Server: the connection string and the store schema the migration was expanded with.
+    [string]$ConnectionString,
+    [string]$StoreSchema,
     [Parameter(Mandatory)][string]$ResultFile,
     [int]$BatchSize = 0,
-    # -1: the provider's default pause (SQLite: a quarter of each batch's duration); 0 or more: -Delay in ms.
+    # -1: the provider's default pause (SQLite: a quarter of each batch's duration; SQL Server: none); 0 or more: -Delay in ms.
     [int]$DelayMs = -1
 )
 $ErrorActionPreference = 'Stop'
@@ -26,12 +32,10 @@ function Get-StatusKb([string]$Name) {
 }
 
 Import-Module $ModuleManifest
-$parameters = @{
-    Provider         = 'Sqlite'
-    ConnectionString = "Data Source=$Database"
-    Id               = '0001_instances_compute_host'
-    Confirm          = $false
-}
+$parameters = if ($Database) { @{ Provider = 'Sqlite'; ConnectionString = "Data Source=$Database" } }
+else { @{ Provider = 'SqlServer'; ConnectionString = $ConnectionString; StoreSchema = $StoreSchema } }
+$parameters.Id = '0001_instances_compute_host'
+$parameters.Confirm = $false
 if ($BatchSize -gt 0) { $parameters.BatchSize = $BatchSize }
 if ($DelayMs -ge 0) { $parameters.Delay = [TimeSpan]::FromMilliseconds($DelayMs) }
 

@@ -1,17 +1,23 @@
 <#
 .SYNOPSIS
-    Bench child: an application writer doing single-row UPDATEs of random ids through its own SQLite
-    connection, recording the latency of each one.
+    Bench child: an application writer doing single-row UPDATEs of random ids through its own
+    connection (SQLite, or SQL Server with -ConnectionString), recording the latency of each one.
 .DESCRIPTION
-    Opens the database the way samples/DemoDatabase.psm1 does (Microsoft.Data.Sqlite from the staged
-    module's bin/<rid>/ in a load context of its own, WAL, busy_timeout 10 s), warms up, creates
+    SQLite: opens the database the way samples/DemoDatabase.psm1 does (Microsoft.Data.Sqlite from the
+    staged module's bin/<rid>/ in a load context of its own, WAL, busy_timeout 10 s). SQL Server: opens
+    one connection with bench/SqlServerClient.psm1 (Microsoft.Data.SqlClient from the same folder, no
+    pooling, the default 30 s command timeout) and writes -Table. Then it warms up, creates
     -ReadyFile, then writes until -StopFile exists or -MaxSeconds have passed, pausing -PauseMs between
     writes. Each sample is (UTC start ticks, latency in ms); the samples go to -ResultFile as JSON.
     The statement is what release 1 of the inventory service writes, so the expand's sync trigger fires.
 #>
 param(
     [Parameter(Mandatory)][string]$ModuleManifest,
-    [Parameter(Mandatory)][string]$Database,
+    # SQLite: the database file.
+    [string]$Database,
+    # SQL Server: the connection string and the table, quoted with its schema ([s].[Instances]).
+    [string]$ConnectionString,
+    [string]$Table = '[Instances]',
     [Parameter(Mandatory)][string]$ResultFile,
     [Parameter(Mandatory)][string]$ReadyFile,
     [string]$StopFile,
@@ -21,11 +27,16 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
-Import-Module (Join-Path $PSScriptRoot '../samples/DemoDatabase.psm1')
-
-$connection = Open-DemoDatabase -ModuleManifest $ModuleManifest -Path $Database
+if ($Database) {
+    Import-Module (Join-Path $PSScriptRoot '../samples/DemoDatabase.psm1')
+    $connection = Open-DemoDatabase -ModuleManifest $ModuleManifest -Path $Database
+}
+else {
+    Import-Module (Join-Path $PSScriptRoot 'SqlServerClient.psm1')
+    $connection = Open-BenchSqlServer -ModuleManifest $ModuleManifest -ConnectionString $ConnectionString
+}
 $command = $connection.CreateCommand()
-$command.CommandText = 'UPDATE Instances SET Host = @host, Status = @status WHERE Id = @id'
+$command.CommandText = "UPDATE $Table SET Host = @host, Status = @status WHERE Id = @id"
 $parId = $command.CreateParameter(); $parId.ParameterName = '@id'; $null = $command.Parameters.Add($parId)
 $pHost = $command.CreateParameter(); $pHost.ParameterName = '@host'; $null = $command.Parameters.Add($pHost)
 $pStatus = $command.CreateParameter(); $pStatus.ParameterName = '@status'; $null = $command.Parameters.Add($pStatus)
@@ -49,7 +60,8 @@ function Write-One([bool]$Record) {
     }
     catch {
         $watch.Stop()
-        # SQLITE_BUSY after the 10 s busy timeout is a result, not a crash: record it and go on.
+        # SQLITE_BUSY after the 10 s busy timeout, or a SQL Server command timeout, is a result, not a
+        # crash: record it and go on.
         if (-not $Record) { throw }
         $errors.Add("$($_.Exception.Message)")
     }

@@ -134,15 +134,22 @@ Describe 'Contract gates on <Provider>' -ForEach (Get-TestProvider) {
 
     It 'FleetAcknowledged: an acknowledging instance past its time-to-live shows Gone and does not block; Remove-MigrationClient retires a dead one' -Skip:$Skip {
         $folders.Add((Initialize-Migrated $db -Request))
-        $null = Send-MigrationHeartbeat @cn -Application 'nightly-job' -InstanceId 'job-1' -ObjectVersion '1.0' -TimeToLive '00:00:02' -Acknowledge $Id1
+        # Deterministic: a ten-minute time-to-live cannot run out during the test; it runs out when the
+        # store's recorded last heartbeat is moved eleven minutes back (the store's own clock judges it).
+        $null = Send-MigrationHeartbeat @cn -Application 'nightly-job' -InstanceId 'job-1' -ObjectVersion '1.0' -TimeToLive '00:10:00' -Acknowledge $Id1
         $null = Send-MigrationHeartbeat @cn -Application 'inventory-api' -InstanceId 'api-dead' -ObjectVersion '1.0'
+        $job = Get-MigrationClient @cn -InstanceId 'job-1'
+        $job.Alive | Should -BeTrue
+        $job.Status | Should -Be 'Alive'
         $check = Get-Check (Test-ContractReady @cn -Id $Id1) 'FleetAcknowledged'
         $check.Passed | Should -BeFalse
         $check.Detail | Should -Match '1 live instance'
         $check.Detail | Should -Match 'inventory-api/api-dead'
-        # (nightly-job is counted as acknowledged whether its 2 s have run out yet or not: no assertion on it here)
+        $check.Detail | Should -Not -Match 'nightly-job: no live instance'
 
-        Start-Sleep -Seconds 3
+        $clients = if ($db.Provider -eq 'Sqlite') { '[OnlineMigrations_Client]' } else { "[$(Get-TestStoreSchema $db)].[Client]" }
+        $back = if ($db.Provider -eq 'Sqlite') { "strftime('%Y-%m-%d %H:%M:%f', LastSeen, '-11 minutes')" } else { 'DATEADD(minute, -11, LastSeen)' }
+        Invoke-Sql $db "UPDATE $clients SET LastSeen = $back WHERE InstanceId = 'job-1'"
         $job = Get-MigrationClient @cn -InstanceId 'job-1'
         $job.Alive | Should -BeFalse
         $job.Status | Should -Be 'Gone'
@@ -179,23 +186,36 @@ Describe 'Contract gates on <Provider>' -ForEach (Get-TestProvider) {
         (Invoke-Contract @cn -Id $Id1 -Confirm:$false).Phase.ToString() | Should -Be 'Completed'
     }
 
-    It 'DeprecationWindow: refused until the window since expand has passed' -Skip:$Skip {
-        $folders.Add((Initialize-Migrated $db -Request -Replace @{ '"deprecationWindow":\s*"[^"]*"' = '"deprecationWindow": "00:00:03"' }))
+    It 'DeprecationWindow: refused until the window since the recorded expand time has passed' -Skip:$Skip {
+        # Deterministic: a one-hour window cannot pass during the test; the time since expand is then
+        # moved by rewriting the store's recorded expand time (what the gate measures from), not by sleeping.
+        $folders.Add((Initialize-Migrated $db -Request -Replace @{ '"deprecationWindow":\s*"[^"]*"' = '"deprecationWindow": "01:00:00"' }))
         $state = Get-MigrationState @cn -Id $Id1
-        $state.DeprecationWindow | Should -Be ([timespan]'00:00:03')
+        $state.DeprecationWindow | Should -Be ([timespan]'01:00:00')
+        $state.ExpandedAt | Should -Not -BeNullOrEmpty
         $ready = Test-ContractReady @cn -Id $Id1
-        if (([datetime]::UtcNow - $state.ExpandedAt).TotalSeconds -lt 2.5) {
-            $ready.ExitCode | Should -Be 4
-            $check = Get-Check $ready 'DeprecationWindow'
-            $check.Passed | Should -BeFalse
-            $check.Detail | Should -Match 'of the 3s deprecation window remain'
-            $null = Assert-ContractRefused $db $Id1 'DeprecationWindow'
-        }
-        else { Set-ItResult -Inconclusive -Because 'setup took longer than the window' }
+        $ready.ExitCode | Should -Be 4
+        $check = Get-Check $ready 'DeprecationWindow'
+        $check.Passed | Should -BeFalse
+        $check.Detail | Should -Match '^(59m \d+s|1h 0m) of the 1h 0m deprecation window remain'
+        $null = Assert-ContractRefused $db $Id1 'DeprecationWindow'
 
-        Wait-TestCondition -TimeoutSeconds 10 -Because 'the window to pass' -Condition { (Get-Check (Test-ContractReady @cn -Id $Id1) 'DeprecationWindow').Passed }
-        ([datetime]::UtcNow - $state.ExpandedAt).TotalSeconds | Should -BeGreaterOrEqual 2.9
-        (Get-Check (Test-ContractReady @cn -Id $Id1) 'DeprecationWindow').Detail | Should -Match 'has passed'
+        $store = if ($db.Provider -eq 'Sqlite') { '[OnlineMigrations_Migration]' } else { "[$(Get-TestStoreSchema $db)].[Migration]" }
+        $setExpandedAt = { param([datetime]$At) Invoke-Sql $db "UPDATE $store SET ExpandedAt = @at WHERE Id = @id" -Parameters @{ at = $At; id = $Id1 } }
+        # 58 minutes ago: about 2 minutes of the window remain, still refused.
+        & $setExpandedAt ([datetime]::UtcNow.AddMinutes(-58))
+        $check = Get-Check (Test-ContractReady @cn -Id $Id1) 'DeprecationWindow'
+        $check.Passed | Should -BeFalse
+        $check.Detail | Should -Match '^1m \d+s of the 1h 0m deprecation window remain'
+        $null = Assert-ContractRefused $db $Id1 'DeprecationWindow'
+
+        # 61 minutes ago: the window has passed.
+        & $setExpandedAt ([datetime]::UtcNow.AddMinutes(-61))
+        $ready = Test-ContractReady @cn -Id $Id1
+        $check = Get-Check $ready 'DeprecationWindow'
+        $check.Passed | Should -BeTrue
+        $check.Detail | Should -Match 'the 1h 0m window since expand \(.+\) has passed'
+        $ready.Ready | Should -BeTrue
         (Invoke-Contract @cn -Id $Id1 -Confirm:$false).Phase.ToString() | Should -Be 'Completed'
     }
 

@@ -26,13 +26,24 @@ $result = Invoke-Pester -Configuration $config
 # Pester marks the tests of a block whose BeforeAll failed as failed; a file that does not parse,
 # or a failed AfterAll, fails no test at all yet is a failure: count each such one once.
 $unattributed = @(@($result.FailedContainers) + @($result.FailedBlocks) | Where-Object { $_ -and $_.FailedCount -eq 0 }).Count
+# Every test Pester ran is in exactly one count: Inconclusive and NotRun are reported and fail the run
+# (a test that cannot run here is skipped with -Skip or Set-ItResult -Skipped -Because <reason>).
+$inconclusive = @($result.Tests | Where-Object Result -EQ 'Inconclusive')
+$notRun = @($result.Tests | Where-Object Result -EQ 'NotRun')
+$counted = $result.PassedCount + $result.FailedCount + $result.SkippedCount + $inconclusive.Count + $notRun.Count
 $counts = [ordered]@{
-    Passed  = $result.PassedCount
-    Failed  = $result.FailedCount + $unattributed
-    Skipped = $result.SkippedCount
-    NotRun  = $result.NotRunCount
-    Result  = $result.Result
+    Passed       = $result.PassedCount
+    Failed       = $result.FailedCount + $unattributed
+    Skipped      = $result.SkippedCount
+    Inconclusive = $inconclusive.Count
+    NotRun       = $notRun.Count
+    # Tests in no count above (an outcome this script does not know): a failure too.
+    Uncounted    = [Math]::Max(0, $result.TotalCount - $counted)
+    Total        = $result.TotalCount
+    Result       = $result.Result
+    NotPassed    = @(@($inconclusive) + @($notRun) | ForEach-Object { "$($_.Result): $($_.ExpandedPath)" })
 }
+foreach ($line in $counts.NotPassed) { Write-Host $line -ForegroundColor Red }
 if ($ResultFile) { $counts | ConvertTo-Json | Set-Content -LiteralPath $ResultFile -Encoding utf8 }
-if ($counts.Failed -gt 0) { exit 1 }
+if ($counts.Failed + $counts.Inconclusive + $counts.NotRun + $counts.Uncounted -gt 0) { exit 1 }
 exit 0

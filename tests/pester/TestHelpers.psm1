@@ -299,6 +299,8 @@ function Test-TestRenameIndex {
     finally { Invoke-Sql $Database "DROP TABLE $t;" }
 }
 
+Export-ModuleMember -Function Test-TestRenameIndex
+
 function Test-TestAlterColumnNullability {
     <#
     .SYNOPSIS
@@ -578,16 +580,20 @@ function Get-TestIndex {
         }
     }
     else {
-        Invoke-Sql $Database @"
-SELECT i.name AS Name, i.is_unique AS IsUnique,
-       STUFF((SELECT N',' + c.name FROM sys.index_columns ic JOIN sys.columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
-              WHERE ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.is_included_column = 0 ORDER BY ic.key_ordinal FOR XML PATH('')), 1, 1, N'') AS Columns
-FROM sys.indexes i WHERE i.object_id = OBJECT_ID(QUOTENAME(@s) + N'.' + QUOTENAME(@t)) AND i.type > 0 AND i.is_primary_key = 0
-"@ -Parameters @{ s = $Database.Schema; t = $Table } | ForEach-Object {
+        # One row per key column, joined here: FOR XML PATH is not the same on every T-SQL engine.
+        $rows = Invoke-Sql $Database @"
+SELECT i.name AS Name, i.is_unique AS IsUnique, c.name AS ColumnName, ic.key_ordinal AS Ordinal
+FROM sys.indexes i
+JOIN sys.index_columns ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.is_included_column = 0
+JOIN sys.columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
+WHERE i.object_id = OBJECT_ID(QUOTENAME(@s) + N'.' + QUOTENAME(@t)) AND i.type > 0 AND i.is_primary_key = 0
+"@ -Parameters @{ s = $Database.Schema; t = $Table }
+        foreach ($group in (@($rows) | Where-Object { $_ } | Group-Object Name)) {
             # Babelfish makes index names unique per schema by appending the table's name and an md5 to
             # the declared (lower-cased) name; the declared name is what the user and SQL Server see.
-            $name = $_.Name -replace ('^(.+)' + [regex]::Escape($Table.ToLowerInvariant()) + '[0-9a-f]{32}$'), '$1'
-            [pscustomobject]@{ Name = $name; Columns = $_.Columns; Unique = [bool]$_.IsUnique }
+            $name = $group.Name -replace ('^(.+)' + [regex]::Escape($Table.ToLowerInvariant()) + '[0-9a-f]{32}$'), '$1'
+            $columns = ($group.Group | Sort-Object { [int]$_.Ordinal } | ForEach-Object ColumnName) -join ','
+            [pscustomobject]@{ Name = $name; Columns = $columns; Unique = [bool]$group.Group[0].IsUnique }
         }
     }
 }

@@ -131,6 +131,52 @@ Describe 'Undo-Expand on <Provider>' -ForEach (Get-TestProvider) {
         finally { Remove-Item -LiteralPath $files -Recurse -Force }
     }
 
+    It 'refuses to drop a table it created once it holds rows, naming it, unless -Force; an empty one it drops' -Skip:$Skip {
+        $files = New-TestMigrationFolder $db -Files @{
+            '0001_add_owners.json' = '{ "operations": [ { "createTable": { "table": "dbo.Owners", "columns": [ { "name": "Id", "type": "int", "primaryKey": true }, { "name": "Name", "type": "varchar(20)", "nullable": true } ] } } ] }'
+        }
+        $owners = Get-TestTableName $db 'Owners'
+        try {
+            $null = Invoke-Expand @om -Path $files -Id 0001_add_owners -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop
+            Invoke-Sql $db "INSERT INTO $owners (Id, Name) VALUES (1, 'team-a'), (2, 'team-b')"
+            $expanded = Get-TestCatalogSnapshot $db
+
+            $err = Get-ErrorOf { Undo-Expand @om -Id 0001_add_owners -Confirm:$false -ErrorAction Stop }
+            $err | Should -Not -BeNullOrEmpty -Because 'a created table that holds rows is data new code wrote'
+            $err.FullyQualifiedErrorId | Should -BeLike 'RollbackRefused,*'
+            $err.Exception.Message | Should -BeLike '*Owners*'
+            $err.ErrorDetails.RecommendedAction | Should -BeLike '*-Force*'
+            Get-TestCatalogSnapshot $db | Should -Be $expanded
+            (Invoke-Sql $db "SELECT COUNT(*) AS n FROM $owners").n | Should -Be 2
+            "$((Get-MigrationState @om -Id 0001_add_owners).Phase)" | Should -Be 'Expanded'
+
+            # Emptied, the same undo drops it without -Force.
+            Invoke-Sql $db "DELETE FROM $owners"
+            $state = Undo-Expand @om -Id 0001_add_owners -Confirm:$false -ErrorAction Stop
+            "$($state.Phase)" | Should -Be 'RolledBack'
+            Get-TestCatalogSnapshot $db | Should -Be $schemaBefore
+            Get-OriginalRows $db | Should -Be $rowsBefore
+        }
+        finally { Remove-Item -LiteralPath $files -Recurse -Force }
+    }
+
+    It 'with -Force drops a created table that holds rows, and journals the override' -Skip:$Skip {
+        $files = New-TestMigrationFolder $db -Files @{
+            '0001_add_owners.json' = '{ "operations": [ { "createTable": { "table": "dbo.Owners", "columns": [ { "name": "Id", "type": "int", "primaryKey": true } ] } } ] }'
+        }
+        $owners = Get-TestTableName $db 'Owners'
+        try {
+            $null = Invoke-Expand @om -Path $files -Id 0001_add_owners -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop
+            Invoke-Sql $db "INSERT INTO $owners (Id) VALUES (1)"
+            $state = Undo-Expand @om -Id 0001_add_owners -Force -Confirm:$false -ErrorAction Stop
+            "$($state.Phase)" | Should -Be 'RolledBack'
+            Get-TestCatalogSnapshot $db | Should -Be $schemaBefore
+            Get-OriginalRows $db | Should -Be $rowsBefore
+            @(Get-MigrationJournal @om -Id 0001_add_owners | Where-Object Outcome -eq 'Overridden') | Should -HaveCount 1
+        }
+        finally { Remove-Item -LiteralPath $files -Recurse -Force }
+    }
+
     It 'undoes an addColumn with "up" without -Force when new code only wrote derivable values' -Skip:$Skip {
         $null = Invoke-Expand @om -Path $folder -Id 0001_instances_compute_host, 0002_split_location -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop
         # The trigger fills Region from Location: derivable, so nothing is lost.

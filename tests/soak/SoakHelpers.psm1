@@ -181,11 +181,22 @@ function Get-SoakConnection {
     '@{ ' + (($om.Keys | Sort-Object | ForEach-Object { "$_ = '$(([string]$om[$_]).Replace("'", "''"))'" }) -join '; ') + ' }'
 }
 
+function Get-SoakAllowOffline {
+    <#
+    True where the server cannot build indexes online (SQL Server Standard, the T-SQL test engine): the
+    sample's first migration rebuilds an index, which such a server only does offline, so the soak
+    passes -AllowOffline there (explicitly: a default in the caller's PSDefaultParameterValues does
+    not reach this module's calls). Edition.Tests.ps1 covers the refusal without it.
+    #>
+    param([Parameter(Mandatory)][psobject]$Database)
+    -not (Test-TestOnlineIndex $Database)
+}
+
 function Get-SoakPhaseScript {
-    <# The child's command for a phase (uses $om and $folder). #>
-    param([Parameter(Mandatory)][string]$Phase, [int]$BatchSize = 50)
+    <# The child's command for a phase (uses $om and $folder); -AllowOffline passes that switch to Invoke-Expand. #>
+    param([Parameter(Mandatory)][string]$Phase, [int]$BatchSize = 50, [switch]$AllowOffline)
     switch ($Phase) {
-        'Expand' { 'Invoke-Expand @om -Path $folder -Confirm:$false | Out-Null' }
+        'Expand' { "Invoke-Expand @om -Path `$folder -AllowOffline:`$$([bool]$AllowOffline) -Confirm:`$false | Out-Null" }
         'Migrate' { "Invoke-Migrate @om -BatchSize $BatchSize -Confirm:`$false | Out-Null" }
         'Contract' { 'Invoke-Contract @om -Confirm:$false | Out-Null' }
     }
@@ -195,10 +206,11 @@ function Invoke-SoakPhaseToEnd {
     <# Runs a phase in this process until every sample migration reaches the phase's end (at most -Attempts runs); throws if it does not. #>
     param([Parameter(Mandatory)][psobject]$Database, [Parameter(Mandatory)][string]$Folder, [Parameter(Mandatory)][string]$Phase, [int]$BatchSize = 50, [int]$Attempts = 4)
     $om = Get-TestConnectionParameters $Database
+    $offline = Get-SoakAllowOffline $Database
     $target = $script:Phases[$Phase]
     for ($i = 1; $i -le $Attempts; $i++) {
         switch ($Phase) {
-            'Expand' { $null = Invoke-Expand @om -Path $Folder -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue }
+            'Expand' { $null = Invoke-Expand @om -Path $Folder -AllowOffline:$offline -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue }
             'Migrate' { $null = Invoke-Migrate @om -BatchSize $BatchSize -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue }
             'Contract' { $null = Invoke-Contract @om -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue }
         }
@@ -237,20 +249,32 @@ function Get-SoakPhaseSummary {
 function Invoke-SoakTrials {
     <#
     .SYNOPSIS
-        Runs -Trials crash trials of one phase; returns one result object per trial (Phase, Trial,
-        KillAfterMs, Landed = Before|Mid|After, Runs, Failures[]).
+        Runs crash trials of one phase until -Trials of them killed the child mid-phase; returns one
+        result object per trial run (Phase, Trial, KillAfterMs, Landed = Before|Mid|After, Counted,
+        Runs, Failures[]).
+    .DESCRIPTION
+        A trial counts only when its kill landed while the phase was doing work (Landed = Mid: the
+        child had journaled work and the phase was not done). A kill that landed before the child did
+        anything, or after it had finished, proves nothing about a mid-phase crash: that trial is
+        repeated (its checks still run, and a failure in it still fails), with the next kill time
+        drawn from the part of the window that has not yet landed before or after. At most
+        -MaxAttempts trials run; the caller compares the counted trials with -Trials (fewer is a
+        failure: see Soak.ps1 and CrashSafety.Tests.ps1). The last line logged says how many kills
+        landed mid-phase.
     #>
     param(
         [Parameter(Mandatory)][ValidateSet('Sqlite', 'SqlServer')][string]$Provider,
         [Parameter(Mandatory)][ValidateSet('Expand', 'Migrate', 'Contract')][string]$Phase,
         [int]$Trials = 20,
+        [int]$MaxAttempts = 0,
         [int]$Rows = 20000,
         [int]$BatchSize = 50,
         [int]$Seed = (Get-Random),
         [scriptblock]$Log = { param($line) Write-Host $line }
     )
+    if ($MaxAttempts -le 0) { $MaxAttempts = [Math]::Max($Trials * 4, $Trials + 4) }
     $random = [Random]::new($Seed)
-    & $Log "== $Phase on $Provider`: $Trials trials, $Rows rows, batch size $BatchSize, seed $Seed"
+    & $Log "== $Phase on $Provider`: $Trials mid-phase kills wanted (at most $MaxAttempts trials), $Rows rows, batch size $BatchSize, seed $Seed"
 
     # Reference: the same migrations without kills; its catalog and table dump are what every trial must match.
     $reference = New-SoakDatabase -Provider $Provider -Rows $Rows
@@ -274,11 +298,16 @@ function Invoke-SoakTrials {
     finally { Remove-TestWorkspace $reference -Folder $refFolder }
 
     $window = [Math]::Max(50, [int]($duration * 1.05))
-    for ($trial = 1; $trial -le $Trials; $trial++) {
+    # The kill is drawn from [$low, $high): a kill that landed before the work moves $low up to it, one
+    # that landed after the end moves $high down to it; the phase's time varies from run to run, so
+    # when they meet the other bound is moved on by half the window.
+    $low = 0; $high = $window
+    $mid = 0
+    for ($trial = 1; $trial -le $MaxAttempts -and $mid -lt $Trials; $trial++) {
         $failures = [Collections.Generic.List[string]]::new()
         $db = New-SoakDatabase -Provider $Provider -Rows $Rows
         $folder = New-SoakMigrationFolder $db
-        $landed = '?'; $killAfter = $random.Next(0, $window); $reruns = 0
+        $landed = '?'; $killAfter = $random.Next($low, $high); $reruns = 0
         try {
             Initialize-SoakPhaseStart $db $folder $Phase
             $journalBefore = @(Get-SoakJournal $db).Count
@@ -314,10 +343,21 @@ function Invoke-SoakTrials {
         }
         catch { $failures.Add("trial error: $($_.Exception.Message) at $($_.InvocationInfo.PositionMessage)") }
         finally { Remove-TestWorkspace $db -Folder $folder }
-        $result = [pscustomobject]@{ Provider = $Provider; Phase = $Phase; Trial = $trial; KillAfterMs = $killAfter; Landed = $landed; Runs = $reruns; Failures = @($failures) }
-        & $Log ("   trial {0,2}: kill after {1,5} ms, landed {2,-6} re-runs {3}  {4}" -f $trial, $killAfter, $landed, $reruns, $(if ($failures.Count) { "FAIL: $($failures -join ' || ')" } else { 'ok' }))
+        switch ($landed) {
+            'Mid' { $mid++ }
+            # The work started later than the window allowed for (a loaded machine): look further on.
+            'Before' { $low = $killAfter + 1; if ($high - $low -lt 20) { $high = $low + [int]($window / 2) + 20 } }
+            # The work ended sooner: look further back.
+            'After' { $high = $killAfter; if ($high - $low -lt 20) { $low = [Math]::Max(0, $high - [int]($window / 2) - 20) } }
+        }
+        $counted = $landed -eq 'Mid'
+        $result = [pscustomobject]@{ Provider = $Provider; Phase = $Phase; Trial = $trial; KillAfterMs = $killAfter; Landed = $landed; Counted = $counted; Runs = $reruns; Failures = @($failures) }
+        & $Log ("   trial {0,2}: kill after {1,5} ms, landed {2,-6} re-runs {3}  {4}{5}" -f $trial, $killAfter, $landed, $reruns,
+            $(if ($failures.Count) { "FAIL: $($failures -join ' || ')" } else { 'ok' }), $(if ($counted) { '' } else { ' (not counted: repeated)' }))
         $result
     }
+    & $Log ("   {0} on {1}: {2} of {3} kills landed mid-phase in {4} trial(s){5}" -f $Phase, $Provider, $mid, $Trials, ($trial - 1),
+        $(if ($mid -lt $Trials) { " - FEWER THAN ASKED (at most $MaxAttempts trials)" } else { '' }))
 }
 
 function Start-SoakChild {
@@ -331,7 +371,7 @@ function Start-SoakChild {
 `$null = Get-MigrationState @om
 `$null = Get-Migration -Path `$folder
 Set-Content -LiteralPath '$marker' -Value ([DateTime]::UtcNow.Ticks)
-$(Get-SoakPhaseScript $Phase $BatchSize)
+$(Get-SoakPhaseScript $Phase $BatchSize -AllowOffline:(Get-SoakAllowOffline $Database))
 Add-Content -LiteralPath '$marker' -Value ([DateTime]::UtcNow.Ticks)
 "@
     $process = Start-TestPwsh -Script $script

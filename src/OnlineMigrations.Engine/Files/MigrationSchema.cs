@@ -16,12 +16,17 @@ public static class MigrationSchema
         return (text, JsonSchema.FromText(text));
     });
 
+    private static readonly object Gate = new();
+
     public static string Text => Loaded.Value.Text;
 
     /// <summary>Problems the schema finds, as (JSON path, message).</summary>
     public static IReadOnlyList<(string JsonPath, string Message)> Validate(JsonNode? document)
     {
-        var result = Loaded.Value.Schema.Evaluate(document, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        // One evaluation at a time: evaluated from several threads at once (xunit runs test classes in
+        // parallel), the schema library sometimes reported a oneOf matching two subschemas.
+        EvaluationResults result;
+        lock (Gate) result = Loaded.Value.Schema.Evaluate(document, new EvaluationOptions { OutputFormat = OutputFormat.List });
         if (result.IsValid) return [];
         var problems = new List<(string, string)>();
         foreach (var detail in result.Details ?? [])

@@ -73,7 +73,7 @@ public sealed class RenameColumn : Operation
         // New code inserts rows without the old column, so a NOT NULL old column must accept that until contract.
         var omitted = OmittedColumn.Plan(c, this, Table, from, indexes.Count > 0, "new code no longer writes it",
             "New code that inserts only the new column would fail. Give the column a default, or make it nullable, in an earlier migration; or use SQL Server.");
-        c.SetFact(this, "fromNotNull", from.Nullable ? "false" : "true");
+        c.SetFact(this, "fromType", from.Type);
         c.SetFact(this, "indexes", string.Join("\u001f", indexes.Select(i => i.Name)));
         // A UNIQUE constraint's index can only be removed by dropping the constraint.
         c.SetFact(this, "uniqueConstraints", string.Join("\u001f", indexes.Where(i => i.UniqueConstraint).Select(i => i.Name)));
