@@ -15,7 +15,7 @@ The folder of migration files (or one file). With it, migrations not yet in the 
 Returns only the migrations with these ids (case-insensitive). Accepts the Id property of piped objects. Completes from -Path, else from the database of -ConnectionString.
 '@
         Summary = @'
-Over a fleet of databases (several -ConnectionString or -Database, or targets piped from a CSV file), returns one MigrationFleetSummary per migration instead of a row per database and migration: Targets (the databases read), how many are at each phase (Pending, Expanding, Expanded, Migrating, Migrated, Contracting, Completed, RollingBack, RolledBack), Unknown (read, but the migration is neither in their store nor, with -Path, in the files) and Unreadable (databases whose state could not be read; each one's error is written). Without -Summary every row carries Server and Database, so 'Group-Object Id, Phase' gives the same counts.
+Over a fleet of databases (several -ConnectionString or -Database, or targets piped from a CSV file), returns one MigrationFleetSummary per migration instead of a row per database and migration: Targets (the databases read), how many are at each phase (Pending, Expanding, Expanded, Migrating, Migrated, Contracting, Completed, RollingBack, RolledBack), Unknown (read, but the migration is neither in their store nor, with -Path, in the files) and Unreadable (databases whose state could not be read; each one's error is written). The default table shows Id, Targets, Pending, Expanded, Migrating, Migrated, Completed, Other (Expanding, Contracting, RollingBack, RolledBack and Unknown together) and Unreadable. Without -Summary every row carries Server and Database, so 'Group-Object Id, Phase' gives the same counts.
 '@
     }
     Inputs      = @(

@@ -91,6 +91,9 @@ Describe 'A fleet of 12 SQLite databases' {
         $summary[0].Migrated | Should -Be 10
         $summary[0].Unreadable | Should -Be 0
         ($summary[0].Pending + $summary[0].Expanding + $summary[0].Expanded) | Should -Be 2
+        $text = $summary | Out-String -Width 200
+        $text | Should -Match 'Targets\s+Pending\s+Expanded\s+Migrating\s+Migrated\s+Completed\s+Other\s+Unreadable'
+        $text | Should -Match '0001_upper\s+12\s+'
         # The same counts as grouping the rows.
         $grouped = $states | Group-Object Phase | ForEach-Object { @{ $_.Name = $_.Count } }
         ($grouped | Where-Object { $_.Keys -contains 'Migrated' }).Migrated | Should -Be 10
@@ -123,6 +126,10 @@ Describe 'A fleet of 12 SQLite databases' {
         }
         @(($readiness | Where-Object Database -eq (& $path $locked)).Failed.Name) | Should -Contain 'ExpandComplete'
         @(($readiness | Where-Object Database -eq (& $path $broken)).Failed.Name).Count | Should -BeGreaterThan 0
+        Test-ContractReady -ConnectionString @($requested | ForEach-Object { "$($_.ConnectionString);Mode=ReadWriteCreate" }) -Provider Sqlite -Id '0001_upper' -Quiet | Should -BeTrue
+        $missing = Join-Path ([IO.Path]::GetTempPath()) "onlinemigrations-missing-$([guid]::NewGuid().ToString('N')).db"
+        Test-ContractReady -ConnectionString (@($requested | ForEach-Object { "$($_.ConnectionString);Mode=ReadWriteCreate" }) + "Data Source=$missing;Mode=ReadOnly") -Provider Sqlite -Id '0001_upper' -Quiet -ErrorAction SilentlyContinue |
+            Should -BeFalse -Because 'a target that could not be evaluated is not ready'
         # The fleet at a glance: the gate that holds back each target that is not ready.
         $held = $readiness | Where-Object { -not $_.Ready } | Group-Object { @($_.Failed.Name)[0] } -NoElement
         ($held | Where-Object Name -eq 'ContractRequested').Count | Should -Be 5

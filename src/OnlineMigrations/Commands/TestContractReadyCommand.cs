@@ -72,7 +72,8 @@ public sealed class TestContractReadyCommand : DatabaseCmdlet
 
     protected override void EndProcessing()
     {
-        // Nothing open means nothing waits on a gate: a pipeline condition may go on.
-        if (Quiet) WriteObject(_results.All(r => r.Ready));
+        // Nothing open means nothing waits on a gate: a pipeline condition may go on. A target of a fleet
+        // that could not be evaluated is not ready.
+        if (Quiet) WriteObject(_results.All(r => r.Ready) && TargetsFailed == 0);
     }
 }
