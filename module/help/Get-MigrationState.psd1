@@ -22,7 +22,7 @@ Returns only the migrations with these ids (case-insensitive). Accepts the Id pr
         @{ Type = 'OnlineMigrations.Engine.Model.MigrationState'; Description = 'Id, Description, Phase, Drift, ObjectVersion, DeprecationWindow, ExpandStartedAt, ExpandedAt, MigratedAt, ContractRequested, ContractRequestedAt, ContractRequestedBy, CompletedAt, RolledBackAt, LastError, Checksum, FileChecksum, Path. Times are UTC.' }
     )
     Notes       = @'
-The default table shows Id, Phase, Drift, ExpandedAt, MigratedAt, Requested (when the contract was requested), CompletedAt and the start of LastError. Use Format-List * to see every property, or (Get-MigrationState -Id x).LastError for the whole error.
+The default table (80 columns) shows Id, Phase, Drift, Requested (when the contract was requested) and the start of LastError; Format-List shows the phase times too. Use Format-List * to see every property, or (Get-MigrationState -Id x).LastError for the whole error. An -Id that matches no migration is a non-terminating MigrationNotFound error for that id; the others are still returned.
 '@
     Examples    = @(
         @{
