@@ -26,7 +26,7 @@ Over a fleet of databases (several -ConnectionString or -Database, or targets pi
         @{ Type = 'OnlineMigrations.Engine.Model.MigrationFleetSummary'; Description = 'With -Summary: Id, Targets, a count per phase, Unknown and Unreadable.' }
     )
     Notes       = @'
-The default table shows Id, Phase, Drift, ExpandedAt, MigratedAt, Requested (when the contract was requested), CompletedAt and the start of LastError. Use Format-List * to see every property, or (Get-MigrationState -Id x).LastError for the whole error.
+The default table (80 columns) shows Id, Phase, Drift, Requested (when the contract was requested) and the start of LastError; Format-List shows the phase times too. Use Format-List * to see every property, or (Get-MigrationState -Id x).LastError for the whole error. An -Id that matches no migration is a non-terminating MigrationNotFound error for that id; the others are still returned.
 '@
     Examples    = @(
         @{

@@ -39,6 +39,14 @@ Describe 'Per-item errors on <Provider>' -ForEach (Get-TestProvider) {
         (Invoke-Sql $db "SELECT COUNT(*) AS n FROM $T WHERE ComputeHost IS NULL AND Host IS NOT NULL").n | Should -Be 0
     }
 
+    It 'Get-MigrationState with one unknown id returns the known one and writes one non-terminating MigrationNotFound' -Skip:$Skip {
+        $out = @(Get-MigrationState @om -Id '9999_nope', $First -ErrorAction SilentlyContinue -ErrorVariable ev)
+        @($ev) | Should -HaveCount 1
+        $ev[0].FullyQualifiedErrorId | Should -BeLike 'MigrationNotFound,*'
+        $ev[0].TargetObject | Should -Be '9999_nope'
+        $out.Id | Should -Be $First
+    }
+
     It 'the same error is caught by try/catch with -ErrorAction Stop' -Skip:$Skip {
         $caught = $null
         try { $null = Invoke-Migrate @om -Id '9999_nope' -Confirm:$false -ErrorAction Stop }

@@ -31,16 +31,24 @@ public sealed class GetMigrationStateCommand : DatabaseCmdlet
     {
         var files = Path is null ? [] : MigrationReader.Read(ResolvePath(Path));
         using var target = TargetDatabase.OpenForReading(Connection(), Reporter);
+        var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var states = StateReport.Build(target, files);
         _read.Add(TargetKey);
         foreach (var state in states)
         {
             if (Id is not null && !Id.Contains(state.Id, StringComparer.OrdinalIgnoreCase)) continue;
+            found.Add(state.Id);
             if (state.Drift) WriteWarning($"{state.Id}: the file {state.Path} differs from the applied definition (checksum {state.FileChecksum?[..12]} vs {state.Checksum?[..12]}). The applied definition is what later phases use; restore the file, or write a new migration for the change.");
             if (!Summary) { WriteObject(state); continue; }
             if (!_phases.TryGetValue(state.Id, out var on)) _phases[state.Id] = on = [];
             on[TargetKey] = state.Phase;
         }
+        // An id that matches nothing is an error of that item: the others are still written.
+        foreach (var id in Id ?? [])
+            if (!found.Contains(id))
+                WriteMigrationError(new MigrationException(ErrorIds.MigrationNotFound,
+                    $"There is no migration '{id}' in the state store{(Path is null ? "" : $" or in {Path}")}.",
+                    "Check the id: Get-MigrationState without -Id lists every migration the store knows; add -Path to see pending ones.") { MigrationId = id }, id);
     });
 
     protected override void EndProcessing()
