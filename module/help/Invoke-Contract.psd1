@@ -12,6 +12,9 @@ Each step is its own short transaction with -LockTimeout and retries, checkpoint
 Invoke-Contract has ConfirmImpact High: it prompts unless -Confirm:$false is given.
 '@
     Parameters  = @{
+        MaxDuration = @'
+Over a fleet (several targets): a target that has not started by the time this duration has passed since the command began is passed over with a warning naming it, so that a runbook or pipeline job with a time limit ends inside it; the next run takes the target up. A target already started finishes its contract. A plain number is seconds (600 is ten minutes); a TimeSpan, '00:10:00' or an ISO-8601 duration ('PT10M') also work.
+'@
         Id           = @'
 Contracts only these migrations (case-insensitive). Without it, every migration that is Expanded, Migrating, Migrated or Contracting is contracted, in id order. Accepts the Id property of piped objects, for example the ready results of Test-ContractReady.
 '@

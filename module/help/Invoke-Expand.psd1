@@ -16,6 +16,9 @@ An object name the migration would create (index, constraint, column, table) tha
 Expand warns when a table gets its first trigger (applications writing it with OUTPUT without INTO, as EF Core 7 and later do, must declare the trigger; bulk loads must fire triggers), and refuses or warns about tables it cannot treat as ordinary (temporal, change data capture, change tracking, replicated, memory-optimized).
 '@
     Parameters  = @{
+        MaxDuration = @'
+Over a fleet (several targets): a target that has not started by the time this duration has passed since the command began is passed over with a warning naming it, so that a runbook or pipeline job with a time limit ends inside it; the next run takes the target up. A target already started finishes its expand. A plain number is seconds (600 is ten minutes); a TimeSpan, '00:10:00' or an ISO-8601 duration ('PT10M') also work.
+'@
         Path         = @'
 The folder of migration files (or one file). Needed for migrations that are not yet in the state store; without it, only migrations whose expand stopped half way are resumed. A relative path is relative to the current PowerShell location.
 

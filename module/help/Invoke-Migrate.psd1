@@ -32,7 +32,7 @@ A pause between batches, to leave room for the application. SQL Server default: 
 Stops cleanly after the batch that reaches this many rows, over all migrations of the run. The result then has ExitCode 1: run Invoke-Migrate again to continue.
 '@
         MaxDuration         = @'
-Stops cleanly after the batch that ends past this duration, for runbooks and pipeline jobs with a time limit (for example 00:25:00 in a 30-minute Azure Automation slot). The result then has ExitCode 1 and the next run resumes from the checkpoint. A plain number is seconds (600 is ten minutes); a TimeSpan, '00:10:00' or an ISO-8601 duration ('PT10M') also work.
+Stops cleanly after the batch that ends past this duration, for runbooks and pipeline jobs with a time limit (for example 00:25:00 in a 30-minute Azure Automation slot). The result then has ExitCode 1 and the next run resumes from the checkpoint. Over a fleet it bounds the whole call: every running target stops after the batch that ends past it, and a target not started by then is passed over with a warning, for the next run. A plain number is seconds (600 is ten minutes); a TimeSpan, '00:10:00' or an ISO-8601 duration ('PT10M') also work.
 '@
         MaxLogSendQueueKb   = @'
 SQL Server: pauses while the log send queue of any Availability Group secondary exceeds this many kilobytes (default 524288, 512 MB).

@@ -38,6 +38,9 @@ The database engine: SqlServer (the default; SQL Server 2016 and later, Azure SQ
         Shard            = @'
 With -ShardCount, the part of the targets this call works on, from 0 to ShardCount - 1; the other targets are passed over with a verbose line. Each target belongs to exactly one part, chosen by a stable hash of its identity (provider, server and database in lower case; for SQLite the full path of the file), so the parts do not depend on the order of the list or on the machine: n workers given the same fleet and -Shard 0 to n - 1 split it without coordinating, and a database that a killed worker left half-done is resumed by the worker whose part it is, on its next run. In an Azure DevOps job with 'strategy: parallel: n', pass -Shard ($env:SYSTEM_JOBPOSITIONINPHASE - 1) -ShardCount $env:SYSTEM_TOTALJOBSINPHASE; in a Kubernetes indexed job, -Shard $env:JOB_COMPLETION_INDEX.
 '@
+        ThrottleLimit    = @'
+How many targets of a fleet run at once (1 to 64; default 1, one after the other). Each target runs on its own thread with its own connection, runner lock, state and journal, exactly as a call for that database alone would; objects, errors, warnings, progress and -Confirm prompts still come through this command, in the order the targets produce them (each object names its Server and Database). One target's failure is a non-terminating error for that target; the others go on. Ctrl+C starts no further target and stops every running one after its current batch or step, with its checkpoint saved: run the command again to resume. The same database named twice in a call never runs twice at once. On SQLite each database file is its own lock, so targets run truly in parallel; on one SQL Server, N targets put N sessions of work on the server at once: choose N by the server's headroom, not the machine's cores.
+'@
         ShardCount       = @'
 How many parts the targets are split into (1 to 10000), with -Shard; see -Shard.
 '@

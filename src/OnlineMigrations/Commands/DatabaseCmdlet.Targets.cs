@@ -46,7 +46,7 @@ public abstract partial class DatabaseCmdlet
     private (string? ConnectionString, string? SqlInstance, string? Database) Current => _current;
 
     /// <summary>The targets of a fleet that failed so far (each one's error written).</summary>
-    private protected int TargetsFailed { get; private set; }
+    private protected int TargetsFailed => Fleet.Failed;
 
     private protected override string? FleetTarget => _fleet ? TargetName : null;
 
@@ -95,7 +95,24 @@ public abstract partial class DatabaseCmdlet
         return (int)(hash % (ulong)count);
     }
 
-    /// <summary>Runs <paramref name="work"/> once for each target of this record (of its shard, with -Shard).</summary>
+    /// <summary>
+    /// How many targets of a fleet run at once (default 1: one after the other). Each runs on its own thread
+    /// and connection, with its own runner lock; output, errors and prompts still come through this pipeline.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 1;
+
+    /// <summary>A limit on the whole call over a fleet: a target not started by then is passed over (with a warning); null for none.</summary>
+    private protected virtual TimeSpan? CallLimit => null;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> once for each target of this record (of its shard, with -Shard). With
+    /// -ThrottleLimit above 1, the work of each target runs on a copy of this cmdlet made now, so
+    /// <paramref name="work"/> must be a lambda of this cmdlet that reads only its members (as every
+    /// ProcessRecord here is): it is bound to the copy. The copies share what the command gathers over
+    /// the pipeline, which is therefore locked where it is written.
+    /// </summary>
     protected override void Guard(Action work)
     {
         List<(string?, string?, string?)> targets = [];
@@ -121,22 +138,73 @@ public abstract partial class DatabaseCmdlet
             foreach (var t in chosen) { Switch(t); base.Guard(work); }
             return;
         }
+        Fleet.Total += chosen.Count;
         foreach (var t in chosen)
         {
             Switch(t);
-            if (Caught(work) is not { } failed) continue;
-            // One target's failure, whatever it was, concerns that target only: the next one runs.
-            TargetsFailed++;
-            var name = TargetName;
-            var record = new ErrorRecord(failed.Exception, failed.FullyQualifiedErrorId, failed.CategoryInfo.Category, name)
+            if (CallLimit is { } limit && Fleet.Clock.Elapsed >= limit)
             {
-                ErrorDetails = new ErrorDetails($"{name}: {failed.ErrorDetails?.Message ?? failed.Exception.Message}")
-                    { RecommendedAction = failed.ErrorDetails?.RecommendedAction ?? "" },
-            };
-            AzureDevOps($"##vso[task.logissue type=error]{VsoEscape(record.ErrorDetails.Message)}");
-            WriteError(record);
+                Fleet.NotStarted++;
+                WriteWarning($"{TargetName}: not started, because this call's -MaxDuration {limit} is reached; the next run takes it up.");
+                continue;
+            }
+            if (ThrottleLimit > 1 && work.Target == this && work.Method is { IsStatic: false } method)
+            {
+                DatabaseCmdlet? copy = null;
+                ErrorRecord? failed = null;
+                var target = t;
+                Fleet.Enqueue(TargetKey, slot =>
+                {
+                    copy = (DatabaseCmdlet)Fork(slot);
+                    copy.Switch(target);
+                    failed = copy.Caught(method.CreateDelegate<Action>(copy));
+                }, () => { Finish(copy ?? this, failed); ShowFleet(); });
+                continue;
+            }
+            ShowFleet();
+            Finish(this, Caught(work));
         }
+        if (ThrottleLimit > 1) Fleet.Pump(ThrottleLimit, () => Stopping, f => f.Waiting == 0);
+        ShowFleet();
     }
+
+    /// <summary>On the pipeline thread, once a target of a fleet is done: its failure, whatever it was, concerns that target only.</summary>
+    private void Finish(DatabaseCmdlet on, ErrorRecord? failed)
+    {
+        if (failed is null) { Fleet.Done++; return; }
+        Fleet.Failed++;
+        var name = on.TargetName;
+        var record = new ErrorRecord(failed.Exception, failed.FullyQualifiedErrorId, failed.CategoryInfo.Category, name)
+        {
+            ErrorDetails = new ErrorDetails($"{name}: {failed.ErrorDetails?.Message ?? failed.Exception.Message}")
+                { RecommendedAction = failed.ErrorDetails?.RecommendedAction ?? "" },
+        };
+        AzureDevOps($"##vso[task.logissue type=error]{VsoEscape(record.ErrorDetails.Message)}");
+        WriteError(record);
+    }
+
+    private void ShowFleet()
+    {
+        if (_fleet && !Stopping) WriteProgress(Fleet.Progress(MyInvocation.MyCommand.Name, completed: false));
+    }
+
+    /// <summary>
+    /// After the last record: the work that waits for every record (<see cref="EndRecords"/>), then every target
+    /// still running, then what sums up the fleet (<see cref="Summarize"/>).
+    /// </summary>
+    protected sealed override void EndProcessing()
+    {
+        EndRecords();
+        if (ThrottleLimit > 1) Fleet.Pump(ThrottleLimit, () => Stopping, _ => false);
+        if (Fleet.Total > 0 && !Stopping) WriteProgress(Fleet.Progress(MyInvocation.MyCommand.Name, completed: true));
+        Summarize();
+    }
+
+    /// <summary>Work that starts once every record of the pipeline is in (Undo-Expand: later migrations first).</summary>
+    protected virtual void EndRecords() { }
+
+    /// <summary>What sums up the call once every target is done (Get-MigrationState -Summary, Test-ContractReady -Quiet).</summary>
+    protected virtual void Summarize() { }
 
     private void Switch((string?, string?, string?) target)
     {

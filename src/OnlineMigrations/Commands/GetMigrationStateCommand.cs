@@ -23,7 +23,8 @@ public sealed class GetMigrationStateCommand : DatabaseCmdlet
     [Parameter]
     public SwitchParameter Summary { get; set; }
 
-    // With -Summary, over every target: each migration's phase on each target read, and the targets read.
+    // With -Summary, over every target: each migration's phase on each target read, and the targets read
+    // (written by the targets running at once, under a lock on _phases).
     private readonly Dictionary<string, Dictionary<string, Phase>> _phases = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _read = [];
 
@@ -33,15 +34,18 @@ public sealed class GetMigrationStateCommand : DatabaseCmdlet
         using var target = TargetDatabase.OpenForReading(Connection(), Reporter);
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var states = StateReport.Build(target, files);
-        _read.Add(TargetKey);
+        lock (_phases) _read.Add(TargetKey);
         foreach (var state in states)
         {
             if (Id is not null && !Id.Contains(state.Id, StringComparer.OrdinalIgnoreCase)) continue;
             found.Add(state.Id);
             if (state.Drift) WriteWarning($"{state.Id}: the file {state.Path} differs from the applied definition (checksum {state.FileChecksum?[..12]} vs {state.Checksum?[..12]}). The applied definition is what later phases use; restore the file, or write a new migration for the change.");
             if (!Summary) { WriteObject(state); continue; }
-            if (!_phases.TryGetValue(state.Id, out var on)) _phases[state.Id] = on = [];
-            on[TargetKey] = state.Phase;
+            lock (_phases)
+            {
+                if (!_phases.TryGetValue(state.Id, out var on)) _phases[state.Id] = on = [];
+                on[TargetKey] = state.Phase;
+            }
         }
         // An id that matches nothing is an error of that item: the others are still written.
         foreach (var id in Id ?? [])
@@ -51,7 +55,7 @@ public sealed class GetMigrationStateCommand : DatabaseCmdlet
                     "Check the id: Get-MigrationState without -Id lists every migration the store knows; add -Path to see pending ones.") { MigrationId = id }, id);
     });
 
-    protected override void EndProcessing()
+    protected override void Summarize()
     {
         if (!Summary) return;
         foreach (var (id, on) in _phases.OrderBy(p => p.Key, Comparer<string>.Create(MigrationDefinition.CompareIds)))

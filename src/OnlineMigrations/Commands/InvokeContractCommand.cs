@@ -26,6 +26,13 @@ public sealed class InvokeContractCommand : ChangeCmdlet
     [Parameter]
     public SwitchParameter AllowOffline { get; set; }
 
+    /// <summary>Over a fleet: a target not started when this much time has passed is passed over, for the next run.</summary>
+    [Duration]
+    [Parameter]
+    public TimeSpan? MaxDuration { get; set; }
+
+    private protected override TimeSpan? CallLimit => MaxDuration;
+
     /// <summary>A migration state piped from Get-MigrationState: its phase decides whether this command applies.</summary>
     [Parameter(ValueFromPipeline = true, DontShow = true)]
     public MigrationState? InputObject { get; set; }

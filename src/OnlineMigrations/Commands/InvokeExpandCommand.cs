@@ -28,6 +28,13 @@ public sealed class InvokeExpandCommand : ChangeCmdlet
     [Parameter]
     public SwitchParameter AllowExpressionErrors { get; set; }
 
+    /// <summary>Over a fleet: a target not started when this much time has passed is passed over, for the next run.</summary>
+    [Duration]
+    [Parameter]
+    public TimeSpan? MaxDuration { get; set; }
+
+    private protected override TimeSpan? CallLimit => MaxDuration;
+
     /// <summary>Return the SQL that would run, as text, and change nothing.</summary>
     [Parameter]
     public SwitchParameter Script { get; set; }
@@ -35,7 +42,8 @@ public sealed class InvokeExpandCommand : ChangeCmdlet
     private protected override bool Previewing => Script || base.Previewing;
 
     // For each target: the migrations expanded by this command (over every piped record), for the conflict
-    // check, and the first that failed: the ones after it build on it, so they wait.
+    // check, and the first that failed: the ones after it build on it, so they wait. Targets running at once
+    // add to it under its lock; one target's Run is used by one thread at a time.
     private sealed class Run
     {
         public List<MigrationDefinition> Batch { get; } = [];
@@ -54,7 +62,9 @@ public sealed class InvokeExpandCommand : ChangeCmdlet
         }
         using var target = TargetDatabase.OpenForChanges(ChangeConnection(), Reporter, "Invoke-Expand");
         var expander = new Expander(target);
-        if (!_runs.TryGetValue(TargetKey, out var run)) _runs[TargetKey] = run = new Run();
+        Run? run;
+        lock (_runs)
+            if (!_runs.TryGetValue(TargetKey, out run)) _runs[TargetKey] = run = new Run();
         List<(MigrationDefinition Definition, Engine.Store.StoredMigration? Stored)> pending = [];
         if (!Item(Id is { Length: 1 } ? Id[0] : null, () => pending = expander.Pending(files, Id))) return;
         if (pending.Count == 0) WriteVerbose("No migration is pending: nothing to expand.");

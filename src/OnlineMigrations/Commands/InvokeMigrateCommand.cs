@@ -57,20 +57,22 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
 
     private static readonly Phase[] Migratable = [Phase.Expanded, Phase.Migrating, Phase.Migrated];
 
-    // One run over every piped record and every target: -MaxRows and -MaxDuration count over all of them.
-    private readonly Stopwatch _clock = new();
-    private long _rows;
-    private bool _stopped;
+    // One run over every piped record and every target: -MaxRows and -MaxDuration count over all of them
+    // (the call's clock, and rows counted by the targets running at once).
+    private Stopwatch Clock => Fleet.Clock;
+    private readonly Totals _totals = new();
 
-    protected override void BeginProcessing()
+    private sealed class Totals
     {
-        base.BeginProcessing();
-        _clock.Start();
+        public long Rows;
+        public volatile bool Stopped;
     }
+
+    private protected override TimeSpan? CallLimit => MaxDuration;
 
     protected override void ProcessRecord() => Guard(() =>
     {
-        if (_stopped) { WriteVerbose($"{string.Join(", ", Id ?? [])}: not migrated, since this run has stopped (-MaxRows or -MaxDuration)."); return; }
+        if (_totals.Stopped) { WriteVerbose($"{string.Join(", ", Id ?? [])}: not migrated, since this run has stopped (-MaxRows or -MaxDuration)."); return; }
         if (this.IsWhatIf())
         {
             using var reading = TargetDatabase.OpenForReading(ChangeConnection(), Reporter);
@@ -86,7 +88,7 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
             MigrationProgress? progress = null;
             var ran = Item(m.Id, () =>
             {
-                try { progress = new Backfiller(target, Options).Run(m, _clock, _rows); }
+                try { progress = new Backfiller(target, Options).Run(m, Clock, Interlocked.Read(ref _totals.Rows)); }
                 catch (System.Data.Common.DbException e) when (StorageErrors.Translate(e, target.Session.Target) is null)
                 {
                     throw new MigrationException(ErrorIds.StepFailed, $"Migration '{m.Id}': the data migration failed: {e.Message}",
@@ -95,16 +97,16 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
             });
             if (!ran || progress is null)
             {
-                WriteObject(new MigrationProgress { Id = m.Id, ExitCode = 2, Phase = m.Phase, Duration = _clock.Elapsed });
+                WriteObject(new MigrationProgress { Id = m.Id, ExitCode = 2, Phase = m.Phase, Duration = Clock.Elapsed });
                 continue;
             }
-            _rows += progress.RowsMigrated;
+            Interlocked.Add(ref _totals.Rows, progress.RowsMigrated);
             if (progress.NoProgress is not null)
                 WriteMigrationError(new MigrationException(ErrorIds.NoProgress, $"Migration '{m.Id}': {progress.NoProgress}.",
                     "Find the rows with Test-ContractReady (DataMigrated) and why the backfill cannot convert them: a key that cannot be walked, an 'up' that yields NULL, a 'migrate' script that never touches what 'verify' counts. Fix that, then run Invoke-Migrate again.")
                     { MigrationId = m.Id });
             WriteObject(progress);
-            if (progress.StoppedBecause is not null) { WriteVerbose($"{m.Id}: {progress.StoppedBecause}; run Invoke-Migrate again to continue."); _stopped = true; break; }
+            if (progress.StoppedBecause is not null) { WriteVerbose($"{m.Id}: {progress.StoppedBecause}; run Invoke-Migrate again to continue."); _totals.Stopped = true; break; }
         }
     });
 

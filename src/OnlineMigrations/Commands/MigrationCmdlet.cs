@@ -18,7 +18,41 @@ namespace OnlineMigrations.Commands;
 public abstract class MigrationCmdlet : PSCmdlet
 {
     private CmdletReporter? _reporter;
-    internal IReporter Reporter => _reporter ??= new CmdletReporter(this);
+    internal IReporter Reporter => _reporter ??= new CmdletReporter(this, Slot);
+
+    /// <summary>The call's fleet: its clock and targets, shared by the copies of this cmdlet that run targets at once.</summary>
+    private protected FleetRun Fleet { get; } = new();
+
+    /// <summary>The worker slot of the copy running a target (-ThrottleLimit above 1); -1 on the pipeline's own thread.</summary>
+    private protected int Slot { get; private set; } = -1;
+
+    protected override void BeginProcessing() => Fleet.Begin();
+
+    /// <summary>A copy of this cmdlet for one target, with the parameters as bound now, run on worker slot <paramref name="slot"/>.</summary>
+    private protected MigrationCmdlet Fork(int slot)
+    {
+        var copy = (MigrationCmdlet)MemberwiseClone();
+        copy._reporter = null;
+        copy.Slot = slot;
+        return copy;
+    }
+
+    // PowerShell accepts writes and prompts only on the pipeline's thread: a copy running a target on a worker
+    // thread posts them there (FleetRun.Post). On the pipeline thread they run at once.
+    private protected new void WriteObject(object? value) => Fleet.Post(() => { base.WriteObject(value); return 0; });
+    internal new void WriteError(ErrorRecord record) => Fleet.Post(() => { base.WriteError(record); return 0; });
+    internal new void WriteWarning(string text) => Fleet.Post(() => { base.WriteWarning(text); return 0; });
+    internal new void WriteVerbose(string text) => Fleet.Post(() => { base.WriteVerbose(text); return 0; });
+    internal new void WriteProgress(ProgressRecord record) => Fleet.Post(() => { base.WriteProgress(record); return 0; });
+    private protected new bool ShouldProcess(string target) => Fleet.Post(() => base.ShouldProcess(target));
+    private protected new bool ShouldProcess(string target, string action) => Fleet.Post(() => base.ShouldProcess(target, action));
+    private protected new bool ShouldProcess(string description, string warning, string caption) => Fleet.Post(() => base.ShouldProcess(description, warning, caption));
+
+    /// <summary>True when -WhatIf was given or $WhatIfPreference is set.</summary>
+    private protected bool IsWhatIf() => Fleet.Post(() => CmdletExtensions.IsWhatIf(this));
+
+    /// <summary>The current PowerShell location (Set-Location), which relative paths are relative to.</summary>
+    private protected string CurrentLocation => Fleet.Post(() => SessionState.Path.CurrentFileSystemLocation.ProviderPath);
 
     /// <summary>Runs the whole command: anything that escapes <paramref name="work"/> terminates it as an ErrorRecord with an error id.</summary>
     protected virtual void Guard(Action work)
@@ -80,6 +114,11 @@ public abstract class MigrationCmdlet : PSCmdlet
     /// <summary>In a call over several databases, the one being worked on (its server and database), which every error names.</summary>
     private protected virtual string? FleetTarget => null;
 
+    internal string? FleetTargetName => FleetTarget;
+
+    /// <summary>True once the whole command must end (see FleetRun.Aborting): running work stops after its current batch or step.</summary>
+    internal bool Aborting => Fleet.Aborting;
+
     /// <summary>The ErrorRecord for any exception: the product's own, or one made for it with an error id.</summary>
     internal ErrorRecord ToErrorRecord(Exception e) => e switch
     {
@@ -121,14 +160,14 @@ public abstract class MigrationCmdlet : PSCmdlet
     internal void AzureDevOps(string line)
     {
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("TF_BUILD"))) return;
-        Host.UI.WriteLine(line);
+        Fleet.Post(() => { Host.UI.WriteLine(line); return 0; });
     }
 
     internal static string VsoEscape(string text) =>
         text.Replace("%", "%AZP25", StringComparison.Ordinal).Replace("\r", "%0D", StringComparison.Ordinal).Replace("\n", "%0A", StringComparison.Ordinal)
             .Replace("]", "%5D", StringComparison.Ordinal).Replace(";", "%3B", StringComparison.Ordinal);
 
-    protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
+    protected string ResolvePath(string path) => Fleet.Post(() => GetUnresolvedProviderPathFromPSPath(path));
 }
 
 /// <summary>A cmdlet that reads or changes a database, or each database of a fleet (DatabaseCmdlet.Targets.cs).</summary>
@@ -210,7 +249,7 @@ public abstract partial class DatabaseCmdlet : MigrationCmdlet
         if (connectionString is null && !byInstance)
             throw new MigrationException(ErrorIds.InvalidArgument, "No database was given.",
                 "Pass -ConnectionString, or -SqlInstance with -Database (SQLite: -Provider Sqlite -Database path), or set one in $PSDefaultParameterValues (about_OnlineMigrations).");
-        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+        var here = CurrentLocation;
         if (Provider == Provider.Sqlite)
         {
             if (sqlInstance is not null)
@@ -315,17 +354,21 @@ public abstract class ChangeCmdlet : DatabaseCmdlet
     internal ConnectionOptions ChangeConnection() => Connection(LockTimeout, RunnerTimeout, MaxRetries);
 }
 
-internal sealed class CmdletReporter(MigrationCmdlet cmdlet) : IReporter
+internal sealed class CmdletReporter(MigrationCmdlet cmdlet, int slot) : IReporter
 {
-    private static readonly int ActivityId = 4242;
+    // Each target running at once has its own bar (4242, 4243, ...), a child of the fleet's when there is one.
+    private readonly int _activityId = 4242 + Math.Max(slot, 0);
 
-    public void Verbose(string message) => cmdlet.WriteVerbose(message);
+    public void Verbose(string message) => cmdlet.WriteVerbose(Prefixed(message));
 
     public void Warning(string message)
     {
-        cmdlet.WriteWarning(message);
-        cmdlet.AzureDevOps($"##vso[task.logissue type=warning]{MigrationCmdlet.VsoEscape(message)}");
+        cmdlet.WriteWarning(Prefixed(message));
+        cmdlet.AzureDevOps($"##vso[task.logissue type=warning]{MigrationCmdlet.VsoEscape(Prefixed(message))}");
     }
+
+    // Over a fleet, the database a message or a bar is about.
+    private string Prefixed(string text) => cmdlet.FleetTargetName is { } on ? $"{on}: {text}" : text;
 
     private string? _open;
 
@@ -333,22 +376,25 @@ internal sealed class CmdletReporter(MigrationCmdlet cmdlet) : IReporter
     public void CompleteOpen()
     {
         if (_open is null || cmdlet.Stopping) return;
-        cmdlet.WriteProgress(new ProgressRecord(ActivityId, _open, "done") { PercentComplete = 100, RecordType = ProgressRecordType.Completed });
+        cmdlet.WriteProgress(Record(_open, "done", 100, completed: true));
         _open = null;
     }
 
     public void Progress(ProgressReport report)
     {
         _open = report.Completed ? null : report.Activity;
-        var record = new ProgressRecord(ActivityId, report.Activity, string.IsNullOrEmpty(report.Status) ? " " : report.Status)
-        {
-            PercentComplete = Math.Clamp(report.PercentComplete, 0, 100),
-            RecordType = report.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
-        };
+        var record = Record(report.Activity, string.IsNullOrEmpty(report.Status) ? " " : report.Status, Math.Clamp(report.PercentComplete, 0, 100), report.Completed);
         if (report.Remaining is { } left) record.SecondsRemaining = (int)Math.Min(int.MaxValue, left.TotalSeconds);
         cmdlet.WriteProgress(record);
-        if (!report.Completed) cmdlet.AzureDevOps($"##vso[task.setprogress value={record.PercentComplete};]{MigrationCmdlet.VsoEscape(report.Activity)}");
+        if (!report.Completed) cmdlet.AzureDevOps($"##vso[task.setprogress value={record.PercentComplete};]{MigrationCmdlet.VsoEscape(Prefixed(report.Activity))}");
     }
 
-    public bool Stopping => cmdlet.Stopping;
+    private ProgressRecord Record(string activity, string status, int percent, bool completed) => new(_activityId, Prefixed(activity), status)
+    {
+        PercentComplete = percent,
+        RecordType = completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+        ParentActivityId = cmdlet.FleetTargetName is null ? -1 : FleetRun.ActivityId,
+    };
+
+    public bool Stopping => cmdlet.Stopping || cmdlet.Aborting;
 }

@@ -35,7 +35,7 @@ public sealed class TestContractReadyCommand : DatabaseCmdlet
                 if (m is null)
                 {
                     // A migration only in the files is simply not expanded yet: say so as a result, not an error.
-                    _results.Add(Emit(new ContractReadiness { Id = id, Phase = Phase.Pending, Ready = false, ExitCode = ContractReadiness.ExitExpandPending,
+                    Add(Emit(new ContractReadiness { Id = id, Phase = Phase.Pending, Ready = false, ExitCode = ContractReadiness.ExitExpandPending,
                         Checks = [new GateCheck(Gates.ExpandComplete, false, $"'{id}' is not in the state store of {target.Session.Target}; run Invoke-Expand")] }));
                     continue;
                 }
@@ -59,9 +59,15 @@ public sealed class TestContractReadyCommand : DatabaseCmdlet
                 WriteMigrationError(e);
                 r = new ContractReadiness { Id = m.Id, Phase = m.Phase, Ready = false, ExitCode = ContractReadiness.ExitError, Checks = [new GateCheck("Evaluation", false, e.Message)] };
             }
-            _results.Add(Emit(r));
+            Add(Emit(r));
         }
     });
+
+    // Results of every target, written by the targets running at once.
+    private void Add(ContractReadiness r)
+    {
+        lock (_results) _results.Add(r);
+    }
 
     private ContractReadiness Emit(ContractReadiness r)
     {
@@ -70,7 +76,7 @@ public sealed class TestContractReadyCommand : DatabaseCmdlet
         return r;
     }
 
-    protected override void EndProcessing()
+    protected override void Summarize()
     {
         // Nothing open means nothing waits on a gate: a pipeline condition may go on. A target of a fleet
         // that could not be evaluated is not ready.

@@ -32,7 +32,7 @@ public sealed class UndoExpandCommand : ChangeCmdlet
 
     private static readonly Phase[] Undoable = [Phase.Expanding, Phase.Expanded, Phase.Migrating, Phase.Migrated, Phase.RollingBack];
 
-    protected override void EndProcessing() => Guard(() =>
+    protected override void EndRecords() => Guard(() =>
     {
         if (_ids.Count == 0) return;
         var whatIf = this.IsWhatIf();
