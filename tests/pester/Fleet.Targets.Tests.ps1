@@ -16,7 +16,7 @@ BeforeAll {
     $script:migration = '{ "operations": [ { "addColumn": { "table": "dbo.Instances", "column": { "name": "NameUpper", "type": "nvarchar(64)", "nullable": true }, "up": "UPPER([Name])" } } ] }'
 }
 
-Describe 'A fleet of 12 SQLite databases' {
+Describe 'A fleet of 12 SQLite databases, <Throttle> at a time' -ForEach @{ Throttle = 1 }, @{ Throttle = 4 } {
     BeforeAll {
         $script:dbs = @(1..12 | ForEach-Object { New-TestDatabase -Provider Sqlite })
         foreach ($d in $dbs) { Initialize-TestBaseline $d }
@@ -32,13 +32,13 @@ Describe 'A fleet of 12 SQLite databases' {
 
         $script:held = [IO.FileStream]::new("$($locked.Path).onlinemigrations.lock", 'OpenOrCreate', 'ReadWrite', 'None')
         $expandErrors = $null
-        $script:expanded = @(Import-Csv -LiteralPath $csv | Invoke-Expand -Path $folder -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable expandErrors -WarningAction SilentlyContinue)
+        $script:expanded = @(Import-Csv -LiteralPath $csv | Invoke-Expand -Path $folder -ThrottleLimit $Throttle -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable expandErrors -WarningAction SilentlyContinue)
         $script:expandErrors = @($expandErrors)
         $migrateErrors = $null
-        $script:migrated = @(Invoke-Migrate -ConnectionString $all -Provider Sqlite -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable migrateErrors)
+        $script:migrated = @(Invoke-Migrate -ConnectionString $all -Provider Sqlite -ThrottleLimit $Throttle -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable migrateErrors)
         $script:migrateErrors = @($migrateErrors)
-        $script:summary = @(Get-MigrationState -ConnectionString $all -Provider Sqlite -Path $folder -Summary -ErrorAction SilentlyContinue)
-        $script:states = @(Get-MigrationState -ConnectionString $all -Provider Sqlite -Path $folder -ErrorAction SilentlyContinue -ErrorVariable stateErrors)
+        $script:summary = @(Get-MigrationState -ConnectionString $all -Provider Sqlite -Path $folder -Summary -ThrottleLimit $Throttle -ErrorAction SilentlyContinue)
+        $script:states = @(Get-MigrationState -ConnectionString $all -Provider Sqlite -Path $folder -ThrottleLimit $Throttle -ErrorAction SilentlyContinue -ErrorVariable stateErrors)
         $script:stateErrors = @($stateErrors)
         $held.Dispose()
     }
@@ -115,7 +115,7 @@ Describe 'A fleet of 12 SQLite databases' {
         # The contract is requested on half of the targets that migrated: those are ready, the other half wait on ContractRequested.
         $requested = @($others[0..4])
         Request-Contract -ConnectionString @($requested | ForEach-Object { "$($_.ConnectionString);Mode=ReadWriteCreate" }) -Provider Sqlite -Id '0001_upper' -Confirm:$false | Out-Null
-        $readiness = @(Test-ContractReady -ConnectionString $all -Provider Sqlite -Id '0001_upper' -ErrorAction SilentlyContinue)
+        $readiness = @(Test-ContractReady -ConnectionString $all -Provider Sqlite -Id '0001_upper' -ThrottleLimit $Throttle -ErrorAction SilentlyContinue)
         $readiness.Count | Should -Be 12
         $path = { param($r) [IO.Path]::GetFullPath($r.Path) }
         @($readiness | Where-Object Ready | ForEach-Object Database | Sort-Object) | Should -Be @($requested | ForEach-Object { & $path $_ } | Sort-Object)
@@ -200,7 +200,7 @@ Describe 'Shards of a fleet' {
     }
 }
 
-Describe 'A worker killed mid-fleet' {
+Describe 'A worker killed mid-fleet, <Throttle> target(s) at a time' -ForEach @{ Throttle = 1 }, @{ Throttle = 2 } {
     BeforeAll {
         $script:dbs = @(1..6 | ForEach-Object { New-TestDatabase -Provider Sqlite })
         foreach ($d in $dbs) { Initialize-TestBaseline $d; Invoke-Sql $d 'CREATE TABLE Runs (x int)' | Out-Null }
@@ -224,7 +224,7 @@ Describe 'A worker killed mid-fleet' {
 
     It 'is finished by the next run, with no target done twice' {
         $list = ($all | ForEach-Object { "'$($_.Replace("'", "''"))'" }) -join ','
-        $script:child = Start-TestPwsh -Script "Invoke-Expand -ConnectionString $list -Provider Sqlite -Path '$folder' -Confirm:`$false -WarningAction SilentlyContinue | Out-Null"
+        $script:child = Start-TestPwsh -Script "Invoke-Expand -ConnectionString $list -Provider Sqlite -Path '$folder' -ThrottleLimit $Throttle -Confirm:`$false -WarningAction SilentlyContinue | Out-Null"
         $done = { @($dbs | Where-Object { (Invoke-Sql $_ "SELECT COUNT(*) AS n FROM pragma_table_info('Instances') WHERE name = 'AfterSlow'")[0].n -eq 1 }).Count }
         Wait-TestCondition -Condition { (& $done) -ge 2 } -TimeoutSeconds 120 -Because 'the worker expanding two targets'
         Stop-Process -Id $child.Id -Force
@@ -233,7 +233,7 @@ Describe 'A worker killed mid-fleet' {
         $before | Should -BeLessThan 6 -Because 'the worker was killed before the end of the fleet'
 
         $errs = $null
-        $second = @(Invoke-Expand -ConnectionString $all -Provider Sqlite -Path $folder -Confirm:$false -WarningAction SilentlyContinue -ErrorVariable errs)
+        $second = @(Invoke-Expand -ConnectionString $all -Provider Sqlite -Path $folder -ThrottleLimit $Throttle -Confirm:$false -WarningAction SilentlyContinue -ErrorVariable errs)
         @($errs).Count | Should -Be 0
         $second.Count | Should -Be (6 - $before) -Because 'only the targets the killed worker had not finished are expanded again'
         foreach ($d in $dbs) {
@@ -244,7 +244,7 @@ Describe 'A worker killed mid-fleet' {
     }
 }
 
-Describe 'A fleet of 4 databases on SQL Server' -Skip:(-not $env:ONLINEMIGRATIONS_TEST_SQLSERVER) {
+Describe 'A fleet of 4 databases on SQL Server, <Throttle> at a time' -Skip:(-not $env:ONLINEMIGRATIONS_TEST_SQLSERVER) -ForEach @{ Throttle = 1 }, @{ Throttle = 4 } {
     BeforeAll {
         # Four real databases (a fleet target is a database), with the same test schema and store schema in each.
         $schema = "om_test_$([guid]::NewGuid().ToString('N').Substring(0, 12))"
@@ -268,21 +268,16 @@ Describe 'A fleet of 4 databases on SQL Server' -Skip:(-not $env:ONLINEMIGRATION
             $c = & (Get-Module TestHelpers) { param($cs) New-TestConnection -Provider SqlServer -ConnectionString "$cs;Pooling=false" } $d.ConnectionString
             $c.Open()
             $cmd = $c.CreateCommand()
-            $cmd.CommandText = "DECLARE @r int; EXEC @r = sys.sp_getapplock @Resource = N'OnlineMigrations:$store', @LockMode = N'Exclusive', @LockOwner = N'Session', @LockTimeout = 0, @DbPrincipal = N'public'; SELECT @r;"
+            $cmd.CommandText = "DECLARE @r int; EXEC @r = sys.sp_getapplock @Resource = N'OnlineMigrations:$($store):$(& $name $d)', @LockMode = N'Exclusive', @LockOwner = N'Session', @LockTimeout = 0, @DbPrincipal = N'public'; SELECT @r;"
             @{ Connection = $c; Held = ([int]$cmd.ExecuteScalar() -ge 0) }
         }
         $script:holder = (Lock $locked).Connection
-        # Ask the server whether an application lock is per database (SQL Server) or one namespace for all its databases.
-        $probe = Lock $dbs[0]
-        $script:serverWide = -not $probe.Held
-        $probe.Connection.Dispose()
-        if ($serverWide) { $holder.Dispose(); $script:others = @($dbs[0], $dbs[2], $dbs[3]) }
         $expandErrors = $null
         $script:expanded = @($dbs | ForEach-Object { [pscustomobject]@{ ConnectionString = $_.ConnectionString; Provider = 'SqlServer' } } |
-            Invoke-Expand -Path $folder -StoreSchema $store -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable expandErrors -WarningAction SilentlyContinue)
+            Invoke-Expand -Path $folder -StoreSchema $store -ThrottleLimit $Throttle -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable expandErrors -WarningAction SilentlyContinue)
         $script:expandErrors = @($expandErrors)
-        $null = Invoke-Migrate -ConnectionString $all -StoreSchema $store -Confirm:$false -ErrorAction SilentlyContinue
-        $script:summary = @(Get-MigrationState -ConnectionString $all -StoreSchema $store -Path $folder -Summary -ErrorAction SilentlyContinue)
+        $null = Invoke-Migrate -ConnectionString $all -StoreSchema $store -ThrottleLimit $Throttle -Confirm:$false -ErrorAction SilentlyContinue
+        $script:summary = @(Get-MigrationState -ConnectionString $all -StoreSchema $store -Path $folder -Summary -ThrottleLimit $Throttle -ErrorAction SilentlyContinue)
         $holder.Dispose()
     }
     AfterAll {
@@ -310,10 +305,6 @@ Describe 'A fleet of 4 databases on SQL Server' -Skip:(-not $env:ONLINEMIGRATION
     }
 
     It 'leaves a database locked by another runner untouched, and names it' {
-        if ($serverWide) {
-            Set-ItResult -Skipped -Because "the server's sp_getapplock is one lock namespace for all its databases (the T-SQL engine), so a runner lock held in one database would hold every database's; on SQL Server each database has its own"
-            return
-        }
         @(Invoke-Sql $locked "SELECT name FROM sys.columns WHERE object_id = OBJECT_ID(N'[$($locked.Schema)].[Instances]') AND name = N'NameUpper'").Count | Should -Be 0
         $expandErrors.Count | Should -Be 2
         $busy = @($expandErrors | Where-Object { $_.CategoryInfo.Category -eq 'ResourceBusy' })

@@ -24,11 +24,25 @@ public sealed class RunnerLock : IDisposable
         _resource = resource;
     }
 
+    /// <summary>
+    /// The application lock's name: the store schema and the database. SQL Server's application locks are
+    /// per database already; naming the database as well keeps databases apart on servers where they are
+    /// one namespace for the whole server (the T-SQL engine of the tests), so a fleet's targets on one
+    /// server can run at once. sp_getapplock takes up to 255 characters: a longer name ends in a hash.
+    /// </summary>
+    internal static string Resource(string store, string database)
+    {
+        var name = $"OnlineMigrations:{store}:{database}";
+        if (name.Length <= 255) return name;
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..16];
+        return $"{name[..238]}:{hash}";
+    }
+
     /// <summary>Takes the lock, waiting up to <see cref="ConnectionOptions.RunnerTimeout"/>; fails naming the holder.</summary>
     public static RunnerLock Acquire(ConnectionOptions options, Session session, IReporter reporter)
     {
         var dialect = session.Dialect;
-        var resource = $"OnlineMigrations:{(dialect is SqlServerDialect ? options.StoreSchema : "sqlite")}";
+        var resource = Resource(dialect is SqlServerDialect ? options.StoreSchema : "sqlite", session.Connection.Database);
         if (dialect.AcquireRunnerLock is { } acquire)
         {
             var lockSession = Connector.Open(options, pooled: false, purpose: "OnlineMigrations runner lock");

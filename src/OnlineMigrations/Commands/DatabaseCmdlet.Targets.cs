@@ -152,26 +152,35 @@ public abstract partial class DatabaseCmdlet
             {
                 DatabaseCmdlet? copy = null;
                 ErrorRecord? failed = null;
+                var errors = 0;
                 var target = t;
                 Fleet.Enqueue(TargetKey, slot =>
                 {
                     copy = (DatabaseCmdlet)Fork(slot);
                     copy.Switch(target);
+                    errors = copy.ErrorsWritten;
                     failed = copy.Caught(method.CreateDelegate<Action>(copy));
-                }, () => { Finish(copy ?? this, failed); ShowFleet(); });
+                }, () => { Finish(copy ?? this, failed, copy is not null && copy.ErrorsWritten > errors); ShowFleet(); });
                 continue;
             }
             ShowFleet();
-            Finish(this, Caught(work));
+            var before = ErrorsWritten;
+            var caught = Caught(work);
+            Finish(this, caught, ErrorsWritten > before);
         }
         if (ThrottleLimit > 1) Fleet.Pump(ThrottleLimit, () => Stopping, f => f.Waiting == 0);
         ShowFleet();
     }
 
     /// <summary>On the pipeline thread, once a target of a fleet is done: its failure, whatever it was, concerns that target only.</summary>
-    private void Finish(DatabaseCmdlet on, ErrorRecord? failed)
+    private void Finish(DatabaseCmdlet on, ErrorRecord? failed, bool erred)
     {
-        if (failed is null) { Fleet.Done++; return; }
+        if (failed is null)
+        {
+            if (erred) Fleet.Erred++;
+            else Fleet.Done++;
+            return;
+        }
         Fleet.Failed++;
         var name = on.TargetName;
         var record = new ErrorRecord(failed.Exception, failed.FullyQualifiedErrorId, failed.CategoryInfo.Category, name)

@@ -20,10 +20,14 @@ internal sealed class FleetRun
 
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
-    /// <summary>Targets seen, finished, failed, and passed over because the call's -MaxDuration was reached.</summary>
+    /// <summary>
+    /// Targets seen; finished without an error; failed as a whole (could not connect, runner busy, ...);
+    /// finished with an error for some item (a migration refused); passed over because the call's -MaxDuration was reached.
+    /// </summary>
     public int Total { get; set; }
     public int Done { get; set; }
     public int Failed { get; set; }
+    public int Erred { get; set; }
     public int NotStarted { get; set; }
 
     /// <summary>Set when the whole command must end (an error with -ErrorAction Stop): the running targets stop after their current batch or step.</summary>
@@ -138,8 +142,8 @@ internal sealed class FleetRun
     /// <summary>The fleet's bar: targets done, running and failed.</summary>
     public ProgressRecord Progress(string command, bool completed)
     {
-        var finished = Done + Failed + NotStarted;
-        var status = $"{Done} done, {Running} running, {Failed} failed, {Waiting} waiting" + (NotStarted > 0 ? $", {NotStarted} not started (-MaxDuration)" : "");
+        var finished = Done + Failed + Erred + NotStarted;
+        var status = $"{Done} done, {Running} running, {Failed + Erred} failed, {Waiting} waiting" + (NotStarted > 0 ? $", {NotStarted} not started (-MaxDuration)" : "");
         return new ProgressRecord(ActivityId, $"{command}: {Total} database{(Total == 1 ? "" : "s")}", status)
         {
             PercentComplete = Total == 0 ? 0 : Math.Clamp(100 * finished / Total, 0, 100),

@@ -40,7 +40,14 @@ public abstract class MigrationCmdlet : PSCmdlet
     // PowerShell accepts writes and prompts only on the pipeline's thread: a copy running a target on a worker
     // thread posts them there (FleetRun.Post). On the pipeline thread they run at once.
     private protected new void WriteObject(object? value) => Fleet.Post(() => { base.WriteObject(value); return 0; });
-    internal new void WriteError(ErrorRecord record) => Fleet.Post(() => { base.WriteError(record); return 0; });
+    internal new void WriteError(ErrorRecord record)
+    {
+        ErrorsWritten++;
+        Fleet.Post(() => { base.WriteError(record); return 0; });
+    }
+
+    /// <summary>The errors this cmdlet (or this copy of it) has written: a fleet target that wrote one did not go through cleanly.</summary>
+    private protected int ErrorsWritten { get; private set; }
     internal new void WriteWarning(string text) => Fleet.Post(() => { base.WriteWarning(text); return 0; });
     internal new void WriteVerbose(string text) => Fleet.Post(() => { base.WriteVerbose(text); return 0; });
     internal new void WriteProgress(ProgressRecord record) => Fleet.Post(() => { base.WriteProgress(record); return 0; });
