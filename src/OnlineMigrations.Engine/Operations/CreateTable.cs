@@ -15,8 +15,15 @@ public sealed class CreateTable : Operation
     {
         r.OnlyKnown("table", "columns", "primaryKey");
         var table = r.Table();
-        var columns = r.Objects("columns").Select(r.Column).ToList();
+        var readers = r.Objects("columns").ToList();
         var pk = r.Identifiers("primaryKey", required: false) ?? [];
+        // A key or identity column is NOT NULL whatever "nullable" defaults to: SQL Server refuses a nullable one
+        // in CREATE TABLE (errors 8111, 8147), and SQLite would accept NULL keys in a key that is not the rowid.
+        var columns = readers.Select(c =>
+        {
+            var col = r.Column(c);
+            return col is not null && (col.PrimaryKey || col.Identity || pk.Contains(col.Name, StringComparer.OrdinalIgnoreCase)) ? KeyColumn(c, col) : col;
+        }).ToList();
         if (columns.Count == 0 && r.Element.TryGetProperty("columns", out _)) r.Problem($"{r.Path}.columns", "a table needs at least one column");
         var names = columns.Where(c => c is not null).Select(c => c!.Name).ToList();
         foreach (var dup in names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
@@ -27,6 +34,13 @@ public sealed class CreateTable : Operation
             r.Problem($"{r.Path}.primaryKey", "the primary key is given twice: both \"primaryKey\" on a column and a \"primaryKey\" list; keep one");
         if (table is null || columns.Any(c => c is null) || columns.Count == 0) return null;
         return new CreateTable { Table = table, Columns = columns!, PrimaryKey = pk };
+    }
+
+    private static ColumnDefinition KeyColumn(FieldReader c, ColumnDefinition column)
+    {
+        if (c.Element.TryGetProperty("nullable", out var n) && n.ValueKind == System.Text.Json.JsonValueKind.True)
+            c.Problem($"{c.Path}.nullable", $"the column \"{column.Name}\" is {(column.Identity ? "an identity column" : "part of the primary key")}, which cannot be nullable; remove \"nullable\": true");
+        return column with { Nullable = false };
     }
 
     public override IEnumerable<Touch> Touches => [new(Table, null, Destructive: false)];
