@@ -590,8 +590,17 @@ WHERE i.object_id = OBJECT_ID(QUOTENAME(@s) + N'.' + QUOTENAME(@t)) AND i.type >
 "@ -Parameters @{ s = $Database.Schema; t = $Table }
         foreach ($group in (@($rows) | Where-Object { $_ } | Group-Object Name)) {
             # Babelfish makes index names unique per schema by appending the table's name and an md5 to
-            # the declared (lower-cased) name; the declared name is what the user and SQL Server see.
-            $name = $group.Name -replace ('^(.+)' + [regex]::Escape($Table.ToLowerInvariant()) + '[0-9a-f]{32}$'), '$1'
+            # the declared (lower-cased) name, the two names together cut to 31 bytes; the declared name
+            # is what the user and SQL Server see.
+            $name = $group.Name
+            if ($name -match '^(.+)[0-9a-f]{32}$') {
+                $rest = $Matches[1]; $t = $Table.ToLowerInvariant()
+                if ($rest.EndsWith($t) -and $rest.Length -gt $t.Length) { $name = $rest.Substring(0, $rest.Length - $t.Length) }
+                elseif ([Text.Encoding]::UTF8.GetByteCount($rest) -ge 28) {
+                    $cut = @(($t.Length - 1)..1 | Where-Object { $_ -lt $rest.Length -and $rest.EndsWith($t.Substring(0, $_)) })
+                    $name = if ($cut) { $rest.Substring(0, $rest.Length - $cut[0]) } else { $rest }
+                }
+            }
             $columns = ($group.Group | Sort-Object { [int]$_.Ordinal } | ForEach-Object ColumnName) -join ','
             [pscustomobject]@{ Name = $name; Columns = $columns; Unique = [bool]$group.Group[0].IsUnique }
         }

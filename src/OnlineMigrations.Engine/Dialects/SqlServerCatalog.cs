@@ -222,13 +222,38 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
     }
 
     /// <summary>The declared (lower-cased) name of an index that the catalog reports with the table's name
-    /// and a 32-digit hash appended (Babelfish: index names are unique per schema there, not per table).</summary>
+    /// and a 32-digit hash appended (Babelfish: index names are unique per schema there, not per table).
+    /// The name and the table's name together are cut to <see cref="ReportedPrefixBytes"/> bytes (PostgreSQL's
+    /// 63-byte identifiers less the hash), so the table's name may be cut short or missing: an index name
+    /// that long alone comes back cut.</summary>
     internal static string DeclaredIndexName(string reported, string table)
     {
         var suffix = System.Text.RegularExpressions.Regex.Match(reported, "[0-9a-f]{32}$");
         if (!suffix.Success) return reported;
         var rest = reported[..suffix.Index];
-        return rest.EndsWith(table, StringComparison.OrdinalIgnoreCase) && rest.Length > table.Length ? rest[..^table.Length] : reported;
+        if (rest.EndsWith(table, StringComparison.OrdinalIgnoreCase) && rest.Length > table.Length) return rest[..^table.Length];
+        if (System.Text.Encoding.UTF8.GetByteCount(rest) < ReportedPrefixBytes - 3) return reported;
+        // Cut short: the longest end of rest that begins the table's name is that cut name.
+        for (var n = Math.Min(table.Length - 1, rest.Length - 1); n > 0; n--)
+            if (rest.EndsWith(table[..n], StringComparison.OrdinalIgnoreCase)) return rest[..^n];
+        return rest;
+    }
+
+    /// <summary>How many bytes of the declared index name and the table's name Babelfish keeps before the hash.</summary>
+    internal const int ReportedPrefixBytes = 31;
+
+    /// <summary>The start of the name Babelfish reports for index <paramref name="name"/> on <paramref name="table"/>:
+    /// name and table name lower-cased, together cut to <see cref="ReportedPrefixBytes"/> bytes on a character boundary.</summary>
+    internal static string ReportedIndexPrefix(string name, string table)
+    {
+        var whole = (name + table).ToLowerInvariant();
+        int length = 0, bytes = 0;
+        foreach (var rune in whole.EnumerateRunes())
+        {
+            if ((bytes += rune.Utf8SequenceLength) > ReportedPrefixBytes) break;
+            length += rune.Utf16SequenceLength;
+        }
+        return whole[..length];
     }
 
     // A server whose sys.indexes does not report filters: a filtered index copied to a new column without

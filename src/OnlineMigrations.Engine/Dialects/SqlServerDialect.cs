@@ -190,10 +190,10 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
         $"IF EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID({Literal(Table(table))}) AND {IndexNamed(table, name)})\n    DROP INDEX {Quote(name)} ON {Table(table)};";
 
     // sys.indexes.name is the declared name on SQL Server; some T-SQL engines report it lower-cased with
-    // the table's name and a 32-digit hash appended.
+    // the table's name and a 32-digit hash appended, the two names together cut to 31 bytes.
     private string IndexNamed(QualifiedName table, string name) => Capabilities.IndexNamesAsDeclared
         ? $"name = {Literal(name)}"
-        : $"(name = {Literal(name)} OR name LIKE {Literal(EscapeLike((name + table.Name).ToLowerInvariant()) + new string('_', 32))} ESCAPE N'\\')";
+        : $"(name = {Literal(name)} OR name LIKE {Literal(EscapeLike(SqlServerCatalog.ReportedIndexPrefix(name, table.Name)) + new string('_', 32))} ESCAPE N'\\')";
 
     private static string EscapeLike(string text) =>
         text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
