@@ -38,7 +38,8 @@
     The folder of migration files.
 
 .PARAMETER MaxDuration
-    How long this run works before it stops cleanly (default 25 minutes, for a 30-minute slot).
+    How long this run works before it stops cleanly (default 25 minutes, for a 30-minute slot); a
+    plain number is seconds.
 
 .PARAMETER ThrottleLimit
     How many databases are worked on at once (default 4). On one SQL Server (an elastic pool),
@@ -54,7 +55,7 @@
 param(
     [string]$FleetCsv,
     [Parameter(Mandatory)][string]$MigrationsPath,
-    [TimeSpan]$MaxDuration = '00:25:00',
+    [object]$MaxDuration = '00:25:00',
     [ValidateRange(1, 64)][int]$ThrottleLimit = 4,
     [ValidateSet('None', 'ManagedIdentity', 'WorkloadIdentity', 'Default')][string]$Authentication = 'ManagedIdentity',
     [string]$ClientId,
@@ -69,23 +70,26 @@ $fleet = if ($FleetCsv) { @(Import-Csv -LiteralPath $FleetCsv) }
 else { @(Get-AutomationVariable -Name 'OnlineMigrationsFleet' | ConvertFrom-Csv) }   # Get-AutomationVariable exists inside Azure Automation only
 if ($fleet.Count -eq 0) { Write-Verbose 'The fleet list is empty: nothing to do.'; return }
 
+# As the module reads a duration: a plain number is seconds; else a TimeSpan ('00:25:00').
+$MaxDuration = if ("$MaxDuration" -match '^\d+(\.\d+)?$') { [TimeSpan]::FromSeconds([double]"$MaxDuration") } else { [TimeSpan]$MaxDuration }
 $clock = [Diagnostics.Stopwatch]::StartNew()
-$common = @{ ThrottleLimit = $ThrottleLimit; Confirm = $false; ErrorAction = 'SilentlyContinue' }
+$common = @{ ThrottleLimit = $ThrottleLimit; ErrorAction = 'SilentlyContinue' }
 if ($Authentication -ne 'None') {
     $common.Authentication = $Authentication
     if ($ClientId) { $common.ClientId = $ClientId }
 }
+$change = $common + @{ Confirm = $false }
 function Get-Left { $left = $MaxDuration - $clock.Elapsed; if ($left -lt [TimeSpan]::Zero) { [TimeSpan]::Zero } else { $left } }
 
 # Failures are written as errors (not thrown) so every database gets its turn; they are collected and
 # reported at the end.
 $failures = [Collections.Generic.List[object]]::new()
 $expandErrors = $null
-$fleet | Invoke-Expand -Path $MigrationsPath -MaxDuration (Get-Left) @common -ErrorVariable expandErrors
+$fleet | Invoke-Expand -Path $MigrationsPath -MaxDuration (Get-Left) @change -ErrorVariable expandErrors
 $failures.AddRange(@($expandErrors))
 
 $migrateErrors = $null
-$progress = @($fleet | Invoke-Migrate -MaxDuration (Get-Left) @common @MigrateParameters -ErrorVariable migrateErrors)
+$progress = @($fleet | Invoke-Migrate -MaxDuration (Get-Left) @change @MigrateParameters -ErrorVariable migrateErrors)
 $failures.AddRange(@($migrateErrors))
 $progress
 

@@ -193,3 +193,41 @@ Describe '-MaxDuration over a fleet' {
         @(Get-MigrationState -ConnectionString $all -Provider Sqlite | Where-Object Phase -eq 'Migrated').Count | Should -Be 3 -Because 'nothing was contracted'
     }
 }
+
+Describe 'The fleet runbook (docs/fleet-runbook.ps1)' {
+    BeforeAll {
+        $script:dbs = New-Fleet 4
+        $script:folder = New-TestMigrationFolder $dbs[0] -Files @{ '0001_upper.json' = $migration }
+        $script:csv = Join-Path ([IO.Path]::GetTempPath()) "onlinemigrations-runbook-$([guid]::NewGuid().ToString('N')).csv"
+        $dbs | ForEach-Object { [pscustomobject]@{ ConnectionString = "$($_.ConnectionString);Mode=ReadWriteCreate"; Provider = 'Sqlite' } } | Export-Csv -LiteralPath $csv
+        $script:runbook = Join-Path $PSScriptRoot '../../docs/fleet-runbook.ps1'
+    }
+    AfterAll {
+        $dbs | Remove-TestDatabase
+        Remove-TestWorkspace -Folder $folder
+        Remove-Item -LiteralPath $csv -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'works through the fleet within its time limit, run after run, each resuming where the last stopped' {
+        # Each backfill takes about five seconds (24 batches, 0.2 s apart); each run has three seconds.
+        $runs = [Collections.Generic.List[object]]::new()
+        foreach ($n in 1..10) {
+            $out = @(& $runbook -FleetCsv $csv -MigrationsPath $folder -MaxDuration 3 -ThrottleLimit 2 -Authentication None `
+                    -MigrateParameters @{ BatchSize = 50; Delay = 0.2 } -WarningAction SilentlyContinue)
+            $runs.Add($out)
+            $summary = @($out | Where-Object { $_.GetType().Name -eq 'MigrationFleetSummary' })
+            $summary.Count | Should -Be 1 -Because 'every run ends with the fleet at a glance'
+            $summary[0].Targets | Should -Be 4
+            if ($summary[0].Migrated -eq 4) { break }
+        }
+        $runs.Count | Should -BeGreaterThan 1 -Because 'one run of three seconds cannot migrate four five-second backfills two at a time'
+        $runs.Count | Should -BeLessThan 10
+        @($runs[0] | Where-Object { $_.GetType().Name -eq 'MigrationProgress' -and $_.ExitCode -eq 1 }).Count | Should -BeGreaterThan 0 -Because 'the first run stopped its backfills at the time limit'
+        foreach ($d in $dbs) {
+            Get-Migrated $d | Should -Be $rows
+            $path = [IO.Path]::GetFullPath($d.Path)
+            $moved = ($runs | ForEach-Object { $_ } | Where-Object { $_.GetType().Name -eq 'MigrationProgress' -and $_.Database -eq $path } | Measure-Object RowsMigrated -Sum).Sum
+            $moved | Should -Be $rows -Because 'each run resumed from the checkpoint: no row was migrated twice'
+        }
+    }
+}

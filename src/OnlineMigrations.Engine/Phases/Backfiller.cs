@@ -76,6 +76,17 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
     {
         var id = stored.Id;
         var work = Plan(definition, context);
+        // Migrated, with its last pass complete: one count says whether anything is left, instead of a new
+        // pass over every row (a scheduled run over a fleet finds most targets so).
+        if (stored.Phase == Phase.Migrated && target.Store.Backfills(id) is { Count: > 0 } done && done.All(c => c.Completed)
+            && new RemainingRows(target).Count(definition, context, target.Store.Migrations()).Total == 0)
+        {
+            target.Reporter.Verbose($"{id}: migrated, and every row carries the new shape: nothing to do.");
+            progress.Complete = true;
+            progress.Duration = clock.Elapsed;
+            target.Journal(id, progress.Phase, "backfill", null, started, Outcomes.Completed, reason: "0 rows: already migrated, 0 remaining");
+            return progress;
+        }
         var checkpoints = StartOrResumePass(id, work);
         // A pass this run walks from its start: if it migrates nothing while rows remain, the next one will not either.
         var wholePass = checkpoints.Values.All(c => c.LastKey is null && !c.Completed);

@@ -142,27 +142,27 @@ public abstract partial class DatabaseCmdlet
         foreach (var t in chosen)
         {
             Switch(t);
-            if (CallLimit is { } limit && Fleet.Clock.Elapsed >= limit)
-            {
-                Fleet.NotStarted++;
-                WriteWarning($"{TargetName}: not started, because this call's -MaxDuration {limit} is reached; the next run takes it up.");
-                continue;
-            }
             if (ThrottleLimit > 1 && work.Target == this && work.Method is { IsStatic: false } method)
             {
-                DatabaseCmdlet? copy = null;
+                // The copy is made now, with this record's parameters; it runs once a slot is free.
+                var copy = (DatabaseCmdlet)Fork();
                 ErrorRecord? failed = null;
-                var errors = 0;
-                var target = t;
+                var errors = copy.ErrorsWritten;
+                var late = false;
                 Fleet.Enqueue(TargetKey, slot =>
                 {
-                    copy = (DatabaseCmdlet)Fork(slot);
-                    copy.Switch(target);
-                    errors = copy.ErrorsWritten;
+                    if (late = copy.TimeUp()) return;
+                    copy.RunsOn(slot);
                     failed = copy.Caught(method.CreateDelegate<Action>(copy));
-                }, () => { Finish(copy ?? this, failed, copy is not null && copy.ErrorsWritten > errors); ShowFleet(); });
+                }, () =>
+                {
+                    if (late) NotStarted(copy);
+                    else Finish(copy, failed, copy.ErrorsWritten > errors);
+                    ShowFleet();
+                });
                 continue;
             }
+            if (TimeUp()) { NotStarted(this); continue; }
             ShowFleet();
             var before = ErrorsWritten;
             var caught = Caught(work);
@@ -170,6 +170,15 @@ public abstract partial class DatabaseCmdlet
         }
         if (ThrottleLimit > 1) Fleet.Pump(ThrottleLimit, () => Stopping, f => f.Waiting == 0);
         ShowFleet();
+    }
+
+    // The call's -MaxDuration has passed: a target not started yet is left for the next run.
+    private bool TimeUp() => CallLimit is { } limit && Fleet.Clock.Elapsed >= limit;
+
+    private void NotStarted(DatabaseCmdlet on)
+    {
+        Fleet.NotStarted++;
+        WriteWarning($"{on.TargetName}: not started, because this call's -MaxDuration {CallLimit} is reached; the next run takes it up.");
     }
 
     /// <summary>On the pipeline thread, once a target of a fleet is done: its failure, whatever it was, concerns that target only.</summary>

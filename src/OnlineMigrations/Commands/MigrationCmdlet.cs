@@ -26,15 +26,25 @@ public abstract class MigrationCmdlet : PSCmdlet
     /// <summary>The worker slot of the copy running a target (-ThrottleLimit above 1); -1 on the pipeline's own thread.</summary>
     private protected int Slot { get; private set; } = -1;
 
+
     protected override void BeginProcessing() => Fleet.Begin();
 
-    /// <summary>A copy of this cmdlet for one target, with the parameters as bound now, run on worker slot <paramref name="slot"/>.</summary>
-    private protected MigrationCmdlet Fork(int slot)
+    /// <summary>
+    /// A copy of this cmdlet for one target, with the parameters as bound now: made on the pipeline thread
+    /// when the target is queued, since PowerShell binds the next record's parameters to this cmdlet.
+    /// </summary>
+    private protected MigrationCmdlet Fork()
     {
         var copy = (MigrationCmdlet)MemberwiseClone();
         copy._reporter = null;
-        copy.Slot = slot;
         return copy;
+    }
+
+    /// <summary>The copy runs on worker slot <paramref name="slot"/> (its progress bar).</summary>
+    private protected void RunsOn(int slot)
+    {
+        Slot = slot;
+        _reporter = null;
     }
 
     // PowerShell accepts writes and prompts only on the pipeline's thread: a copy running a target on a worker
