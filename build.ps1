@@ -43,7 +43,10 @@ param(
     [string[]]$PesterPath,
 
     # Bench: skip the SQLite part and run only bench/SqlServer.Bench.ps1 (needs ONLINEMIGRATIONS_TEST_SQLSERVER).
-    [switch]$SqlServerOnly
+    [switch]$SqlServerOnly,
+
+    # Bench: run only the fleet figures (bench/Fleet.Bench.ps1: SQLite, and SQL Server when ONLINEMIGRATIONS_TEST_SQLSERVER is set).
+    [switch]$FleetOnly
 )
 
 $ErrorActionPreference = 'Stop'
@@ -287,9 +290,10 @@ function Invoke-Bench {
         throw [BuildFailure]::new('-SqlServerOnly needs ONLINEMIGRATIONS_TEST_SQLSERVER: a connection string to a database the bench may create schemas in (see tools/New-SqlServerTestDatabase.ps1).')
     }
     $null = Invoke-ModuleBuild
-    if (-not $SqlServerOnly) { Invoke-Script 'bench/Bench.ps1' -AlreadyBuilt }
-    if ($env:ONLINEMIGRATIONS_TEST_SQLSERVER) { Invoke-Script 'bench/SqlServer.Bench.ps1' -AlreadyBuilt }
-    else { Write-Host 'SQL Server part skipped: ONLINEMIGRATIONS_TEST_SQLSERVER is not set.' -ForegroundColor Yellow }
+    if (-not $SqlServerOnly -and -not $FleetOnly) { Invoke-Script 'bench/Bench.ps1' -AlreadyBuilt }
+    if ($env:ONLINEMIGRATIONS_TEST_SQLSERVER -and -not $FleetOnly) { Invoke-Script 'bench/SqlServer.Bench.ps1' -AlreadyBuilt }
+    elseif (-not $FleetOnly) { Write-Host 'SQL Server part skipped: ONLINEMIGRATIONS_TEST_SQLSERVER is not set.' -ForegroundColor Yellow }
+    if (-not $SqlServerOnly) { Invoke-Script 'bench/Fleet.Bench.ps1' -AlreadyBuilt }
 }
 
 function Invoke-Package {
