@@ -22,6 +22,8 @@ public sealed class AddCheckConstraint : Operation
 
     public override IEnumerable<Touch> Touches => [new(Table, null, Destructive: false)];
 
+    public override void Apply(OperationContext c, PlannedSchema schema) => schema.TakeName(new QualifiedName(Table.Schema, Name), $"check constraint {Name} on {Table}");
+
     public override IEnumerable<Step> Expand(OperationContext c)
     {
         if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name.");

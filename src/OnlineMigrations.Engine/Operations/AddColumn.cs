@@ -31,6 +31,9 @@ public sealed class AddColumn : Operation
 
     public override IEnumerable<Touch> Touches => [new(Table, Column.Name, Destructive: false)];
 
+    public override void Apply(OperationContext c, PlannedSchema schema) =>
+        schema.AddColumn(Table, new ColumnInfo(Column.Name, Column.Type, Nullable: c.Fact(this, NotNullAtExpand) != "true", Column.Collation, Column.Default, Identity: false, Computed: false));
+
     public override IEnumerable<Step> Expand(OperationContext c)
     {
         if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name, or create it in an earlier operation.");

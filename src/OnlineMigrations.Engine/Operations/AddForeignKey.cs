@@ -34,6 +34,8 @@ public sealed class AddForeignKey : Operation
 
     public override IEnumerable<Touch> Touches => Columns.Select(c => new Touch(Table, c, Destructive: false)).Append(new Touch(ReferencedTable, null, false));
 
+    public override void Apply(OperationContext c, PlannedSchema schema) => schema.TakeName(new QualifiedName(Table.Schema, Name), $"foreign key {Name} on {Table}");
+
     public override IEnumerable<Step> Expand(OperationContext c)
     {
         if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name.");

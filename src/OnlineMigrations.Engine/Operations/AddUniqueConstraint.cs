@@ -23,6 +23,9 @@ public sealed class AddUniqueConstraint : Operation
 
     public override IEnumerable<Touch> Touches => Columns.Select(c => new Touch(Table, c, Destructive: false));
 
+    public override void Apply(OperationContext c, PlannedSchema schema) =>
+        schema.AddIndex(Table, new IndexInfo(Name, Unique: true, PrimaryKey: false, UniqueConstraint: false, Columns, [], null));
+
     public override IEnumerable<Step> Expand(OperationContext c)
     {
         if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name.");

@@ -39,10 +39,17 @@ public sealed class AlterColumn : Operation
             : new AlterColumn { Table = table, Column = column, Type = type, Nullable = nullable, Default = @default, Up = up, Down = down };
     }
 
-    public override IEnumerable<Touch> Touches => [new(Table, Column, Destructive: true)];
+    public override IEnumerable<Touch> Touches => [new(Table, Column, Destructive: true) { Retires = "replaces with a new column" }];
     public override IEnumerable<DroppedObject> Drops => [new(Table, Column)];
 
     private string InterimIndexName(OperationContext c, string index) => Names.Internal(index, "om_" + Names.ShortHash(c.Migration.Id));
+
+    // The shadow column is internal: no later operation names it, but its name is taken.
+    public override void Apply(OperationContext c, PlannedSchema schema)
+    {
+        if (c.Catalog.Column(Table, Column) is { } old)
+            schema.AddColumn(Table, old with { Name = c.ShadowName(Column), Type = ShadowType(c) ?? old.Type, Nullable = true, Default = null, Identity = false });
+    }
 
     public override IEnumerable<Step> Expand(OperationContext c)
     {

@@ -28,16 +28,17 @@ public sealed class CreateIndex : Operation
 
     public override IEnumerable<Touch> Touches => Columns.Select(c => new Touch(Table, c, Destructive: false));
 
+    public override void Apply(OperationContext c, PlannedSchema schema) =>
+        schema.AddIndex(Table, new IndexInfo(Name, Unique, PrimaryKey: false, UniqueConstraint: false, Columns, Include, Where));
+
     public override IEnumerable<Step> Expand(OperationContext c)
     {
         if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name.");
         c.RequireFree(this, $"index {Name}", c.Catalog.IndexNameHolder(Table, Name)
             ?? c.Catalog.Indexes(Table).Where(i => string.Equals(i.Name, Name, StringComparison.OrdinalIgnoreCase)).Select(i => $"index {i.Name} on {Table}").FirstOrDefault());
-        // A column must exist now, or be added by another operation of the same migration (addColumn, renameColumn's new name).
-        var planned = c.Migration.Operations.Where(o => !ReferenceEquals(o, this)).SelectMany(o => o.Touches)
-            .Where(t => t.Table.Equals(Table) && t.Column is not null).Select(t => t.Column!).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        // A column must exist, or be added by an earlier operation of the same migration (the planned schema has it).
         var opaque = c.Migration.Operations.Any(o => o.Kind == "sql"); // a sql operation may add columns we cannot see
-        foreach (var column in Columns.Concat(Include).Where(col => !opaque && c.Catalog.Column(Table, col) is null && !planned.Contains(col)))
+        foreach (var column in Columns.Concat(Include).Where(col => !opaque && c.Catalog.Column(Table, col) is null))
             throw c.Refuse(this, $"the column {Table}.{column} does not exist", "Check the column names in \"columns\" and \"include\".");
         yield return c.Dialect.CreateIndex($"create index {Name} on {Table}", new IndexSpec(Table, Name, Columns, Include, Unique, Where), c.Catalog.Capabilities, c.AllowOffline);
     }

@@ -45,6 +45,10 @@ public sealed class CreateTable : Operation
 
     public override IEnumerable<Touch> Touches => [new(Table, null, Destructive: false)];
 
+    public override void Apply(OperationContext c, PlannedSchema schema) =>
+        schema.CreateTable(Table, Columns.Select(col => new Dialects.ColumnInfo(col.Name, col.Type, col.Nullable, col.Collation, col.Default, col.Identity, Computed: false)),
+            PrimaryKey.Count > 0 ? PrimaryKey : Columns.Where(col => col.PrimaryKey).Select(col => col.Name));
+
     public override IEnumerable<Step> Expand(OperationContext c)
     {
         // A view, synonym or other object may hold the name too; some engines count a view as a table.

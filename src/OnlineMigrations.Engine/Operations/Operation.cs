@@ -20,6 +20,12 @@ public abstract class Operation
     public abstract IEnumerable<Touch> Touches { get; }
 
     public virtual IEnumerable<Step> Expand(OperationContext context) => [];
+    /// <summary>
+    /// Records in <paramref name="schema"/> what the steps of <see cref="Expand"/> add (a table, a column, an
+    /// index, a constraint's name), so that the operations after it in the same migration are planned
+    /// against the schema as it will be. Called once this operation is planned, with its facts set.
+    /// </summary>
+    public virtual void Apply(OperationContext context, PlannedSchema schema) { }
     public virtual IEnumerable<SyncRule> SyncRules(OperationContext context) => [];
     /// <summary>The expressions its triggers and backfill evaluate, checked at expand before any trigger exists.</summary>
     public virtual IEnumerable<ExpressionCheck> Expressions(OperationContext context) => [];
@@ -53,7 +59,10 @@ public sealed class OperationContext(IDialect dialect, MigrationDefinition migra
     public MigrationDefinition Migration { get; } = migration;
     public ICatalog Catalog { get; } = catalog;
     public bool AllowOffline { get; } = allowOffline;
-    public List<string> Warnings { get; } = [];
+    public List<string> Warnings { get; init; } = [];
+
+    /// <summary>The same context over another catalog (the planned schema of an expand), sharing facts and warnings.</summary>
+    public OperationContext Over(ICatalog catalog) => new(Dialect, Migration, catalog, AllowOffline) { Facts = Facts, Warnings = Warnings };
 
     /// <summary>What expand found in the catalog and later phases need (for example that a renamed column
     /// was NOT NULL before expand made it nullable). Saved with the migration's state.</summary>

@@ -34,7 +34,7 @@ public sealed class RenameColumn : Operation
         return table is null || from is null || to is null ? null : new RenameColumn { Table = table, From = from, To = to };
     }
 
-    public override IEnumerable<Touch> Touches => [new(Table, From, Destructive: true), new(Table, To, Destructive: false)];
+    public override IEnumerable<Touch> Touches => [new(Table, From, Destructive: true) { Retires = "renames away" }, new(Table, To, Destructive: false)];
     public override IEnumerable<DroppedObject> Drops => [new(Table, From)];
 
     private string InterimIndexName(OperationContext c, string index) => Names.Internal(index, "om_" + Names.ShortHash(c.Migration.Id));
@@ -55,6 +55,12 @@ public sealed class RenameColumn : Operation
         "Keep the name (map it in the application), or rename it in a maintenance window with a sql operation marked \"unsafe\": true " +
         "(sp_rename on SQL Server, ALTER TABLE ... RENAME COLUMN on SQLite) while no old code runs. " +
         "To rename online, first give the table another key (a new primary key or unique clustered index in an earlier migration).";
+
+    public override void Apply(OperationContext c, PlannedSchema schema)
+    {
+        if (c.Catalog.Column(Table, From) is { } old)
+            schema.AddColumn(Table, old with { Name = To, Nullable = true, Default = c.Fact(this, "defaultOnTo"), Identity = false });
+    }
 
     public override IEnumerable<Step> Expand(OperationContext c)
     {

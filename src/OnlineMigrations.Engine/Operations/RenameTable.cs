@@ -23,8 +23,10 @@ public sealed class RenameTable : Operation
         return from is null || to is null ? null : new RenameTable { From = from, To = to };
     }
 
-    public override IEnumerable<Touch> Touches => [new(From, null, Destructive: true), new(To, null, Destructive: false)];
+    public override IEnumerable<Touch> Touches => [new(From, null, Destructive: true) { Retires = "renames away" }, new(To, null, Destructive: false)];
     public override IEnumerable<DroppedObject> Drops => [new(From, null)];
+
+    public override void Apply(OperationContext c, PlannedSchema schema) => schema.TakeName(To, $"synonym {To} for {From}");
 
     public override IEnumerable<Step> Expand(OperationContext c)
     {

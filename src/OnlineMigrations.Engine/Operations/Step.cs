@@ -102,4 +102,8 @@ public sealed record DroppedObject(QualifiedName Table, string? Column, string? 
 }
 
 /// <summary>A table and, optionally, a column that an operation touches, for conflict checks between open migrations.</summary>
-public sealed record Touch(QualifiedName Table, string? Column, bool Destructive);
+public sealed record Touch(QualifiedName Table, string? Column, bool Destructive)
+{
+    /// <summary>For a destructive touch, what contract does to it, in words ("drops", "renames away").</summary>
+    public string Retires { get; init; } = "drops";
+}

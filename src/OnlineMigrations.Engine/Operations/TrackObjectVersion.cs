@@ -28,6 +28,12 @@ public sealed class TrackObjectVersion : Operation
 
     public string IndexName => Names.Internal($"IX_{Table.Name}_{Column}", "om");
 
+    public override void Apply(OperationContext c, PlannedSchema schema)
+    {
+        schema.AddColumn(Table, new ColumnInfo(Column, c.Dialect.ObjectVersionType, Nullable: true, null, null, Identity: false, Computed: false));
+        if (c.Catalog.Capabilities.OnlineIndex) schema.AddIndex(Table, new IndexInfo(IndexName, Unique: false, PrimaryKey: false, UniqueConstraint: false, [Column], [], null));
+    }
+
     public override IEnumerable<Step> Expand(OperationContext c)
     {
         if (!c.Catalog.TableExists(Table)) throw c.Refuse(this, $"the table {Table} does not exist", "Check the table name.");

@@ -44,6 +44,9 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
 
     private int MaxBatch => target.Dialect.MaxBatchRows;
 
+    /// <summary>Passes one run makes while each migrates rows and some remain.</summary>
+    private const int MaxPassesPerRun = 3;
+
     private sealed record TableWork(QualifiedName Table, IReadOnlyList<string> Keys, List<BackfillAssignment> Assignments, string? VersionColumn);
 
     public MigrationProgress Run(StoredMigration stored, Stopwatch clock, long rowsBefore)
@@ -92,20 +95,30 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         var wholePass = checkpoints.Values.All(c => c.LastKey is null && !c.Completed);
         target.Journal(id, progress.Phase, "backfill", null, started, Outcomes.Started);
 
-        foreach (var table in work)
+        bool passDone;
+        for (var pass = 1; ; pass++)
         {
-            var cp = checkpoints[Names.StoreKey(table.Table.ToString())];
-            if (cp.Completed) continue;
-            if (!WalkTable(id, table, definition, cp, progress, clock, rowsBefore)) break;
+            var migratedBefore = progress.RowsMigrated;
+            foreach (var table in work)
+            {
+                var cp = checkpoints[Names.StoreKey(table.Table.ToString())];
+                if (cp.Completed) continue;
+                if (!WalkTable(id, table, definition, cp, progress, clock, rowsBefore)) break;
+            }
+            if (progress.StoppedBecause is null)
+            {
+                foreach (var script in definition.Operations.Select(o => o.MigrateScript).OfType<string>())
+                    if (!RunScript(id, script, progress, clock, rowsBefore)) break;
+            }
+            passDone = progress.StoppedBecause is null && target.Store.Backfills(id).All(c => c.Completed);
+            progress.RowsRemaining = new RemainingRows(target).Count(definition, context, target.Store.Migrations()).Total;
+            // A pass that migrated rows while some remain goes on with another pass at once: one assignment may read
+            // a column another fills in the same statement (a column added and renamed by one migration), which an
+            // UPDATE reads as it was before. A pass that migrates nothing ends the run (see NoProgress below).
+            if (!passDone || progress.RowsRemaining == 0 || progress.RowsMigrated == migratedBefore || pass == MaxPassesPerRun) break;
+            target.Reporter.Verbose($"{id}: {progress.RowsRemaining} row(s) remain after pass {pass}, which migrated {progress.RowsMigrated - migratedBefore}; another pass.");
+            checkpoints = StartOrResumePass(id, work);
         }
-        if (progress.StoppedBecause is null)
-        {
-            foreach (var script in definition.Operations.Select(o => o.MigrateScript).OfType<string>())
-                if (!RunScript(id, script, progress, clock, rowsBefore)) break;
-        }
-
-        var passDone = progress.StoppedBecause is null && target.Store.Backfills(id).All(c => c.Completed);
-        progress.RowsRemaining = new RemainingRows(target).Count(definition, context, target.Store.Migrations()).Total;
         progress.Complete = passDone && progress.RowsRemaining == 0;
         if (progress.Complete && stored.Phase != Phase.Migrated)
         {

@@ -21,12 +21,9 @@ public sealed class ContractPreflight(TargetDatabase target)
         var problems = new List<string>();
         var ops = m.Parsed.Operations;
 
-        for (var i = 0; i < ops.Count; i++)
-            for (var j = i + 1; j < ops.Count; j++)
-                foreach (var a in ops[i].Touches)
-                    foreach (var b in ops[j].Touches.Where(b => (a.Destructive || b.Destructive) && a.Column is not null && b.Column is not null
-                                                                && tables.Equals(a.Table, b.Table) && names.Equals(a.Column, b.Column)))
-                        problems.Add($"{ops[i].JsonPath} ({ops[i].Kind}) and {ops[j].JsonPath} ({ops[j].Kind}) both change {a.Table}.{a.Column}; contract cannot finish both. Undo-Expand, split them into two migrations, and expand again");
+        // Expand refuses these (Planner.SameColumn); a migration expanded by an earlier version may still hold one.
+        foreach (var (first, a, second, _) in Planner.SameColumn(context, ops))
+            problems.Add($"{first.JsonPath} ({first.Kind}) and {second.JsonPath} ({second.Kind}) both change {a.Table}.{a.Column}; contract cannot finish both. Undo-Expand, split them into two migrations, and expand again");
 
         foreach (var op in ops)
         {

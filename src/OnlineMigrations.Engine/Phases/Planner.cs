@@ -9,8 +9,15 @@ namespace OnlineMigrations.Engine.Phases;
 /// </summary>
 public static class Planner
 {
-    public static IReadOnlyList<Step> Expand(OperationContext c)
+    /// <summary>
+    /// The steps of an expand. Each operation is planned against the schema as the operations before it
+    /// leave it (<see cref="PlannedSchema"/>), so one migration can create a table and index it, or add a
+    /// column and index it; one that builds on what an earlier operation drops or replaces is refused.
+    /// </summary>
+    public static IReadOnlyList<Step> Expand(OperationContext live)
     {
+        var schema = new PlannedSchema(live.Catalog);
+        var c = live.Over(schema);
         var steps = new List<Step>();
         foreach (var table in c.Migration.Operations.SelectMany(o => o.Touches).Select(t => t.Table).Distinct(c.Catalog.Tables))
         {
@@ -24,9 +31,13 @@ public static class Planner
         // Each step's owner (an operation, or the sync trigger of a table) is saved, so that undo removes only
         // what a step of this expand actually created.
         var owners = new List<string>();
+        var planned = new List<Operation>();
         foreach (var op in c.Migration.Operations)
         {
+            RefuseBuildingOnRetired(c, op, planned);
             foreach (var step in op.Expand(c)) { steps.Add(step); owners.Add(op.JsonPath); }
+            op.Apply(c, schema);
+            planned.Add(op);
         }
         foreach (var group in SyncRules(c))
         {
@@ -54,6 +65,49 @@ public static class Planner
             c.Facts[$"{g.Key}:{ExpandStepsFact}"] = string.Join("\u001f", g.Select(x => x.Name));
         c.Facts[ExpandStepsFact] = "recorded";
         return numbered;
+    }
+
+    /// <summary>
+    /// An operation may not build on what an earlier operation of the same migration drops, renames away or
+    /// replaces (its destructive touch): that stays only until contract removes it, and what was built on it
+    /// would be lost or would block the contract.
+    /// </summary>
+    private static void RefuseBuildingOnRetired(OperationContext c, Operation op, IReadOnlyList<Operation> earlier)
+    {
+        foreach (var before in earlier)
+            foreach (var gone in before.Touches.Where(t => t.Destructive))
+                foreach (var t in op.Touches.Where(t => c.Catalog.Tables.Equals(t.Table, gone.Table)))
+                    if (gone.Column is null || (t.Column is not null && c.Catalog.Names.Equals(t.Column, gone.Column)))
+                        throw new MigrationException(ErrorIds.OperationRefused,
+                            $"Migration '{c.Migration.Id}', {op.JsonPath} ({op.Kind}): it changes {(gone.Column is null ? gone.Table.ToString() : $"{gone.Table}.{gone.Column}")}, which {before.JsonPath} ({before.Kind}) of the same migration {gone.Retires}; that stays only until contract removes it.",
+                            "Change the new shape instead (the new name of a renamed column or table), or put this operation in a later migration, expanded once this one is contracted.") { MigrationId = c.Migration.Id };
+        // A later operation that drops or replaces what an earlier one made, when contract has work left on it from both.
+        foreach (var (first, a, _, _) in SameColumn(c, [.. earlier, op]).Where(x => ReferenceEquals(x.Later, op)))
+            throw new MigrationException(ErrorIds.OperationRefused,
+                $"Migration '{c.Migration.Id}', {op.JsonPath} ({op.Kind}): it changes {a.Table}.{a.Column}, on which {first.JsonPath} ({first.Kind}) of the same migration still has work at contract; contract cannot finish both.",
+                "Put this operation in a later migration, expanded once this one is contracted.") { MigrationId = c.Migration.Id };
+    }
+
+    /// <summary>
+    /// Pairs of operations of one migration that change one column where contract cannot finish both: either
+    /// drops, renames away or replaces it, unless the earlier one only made it and leaves contract nothing to
+    /// do on it (a nullable column added, then renamed).
+    /// </summary>
+    public static IEnumerable<(Operation Earlier, Touch A, Operation Later, Touch B)> SameColumn(OperationContext c, IReadOnlyList<Operation> ops)
+    {
+        for (var i = 0; i < ops.Count; i++)
+            for (var j = i + 1; j < ops.Count; j++)
+                foreach (var a in ops[i].Touches)
+                    foreach (var b in ops[j].Touches.Where(b => (a.Destructive || b.Destructive) && a.Column is not null && b.Column is not null
+                                                                && c.Catalog.Tables.Equals(a.Table, b.Table) && c.Catalog.Names.Equals(a.Column, b.Column)))
+                        if (a.Destructive || HasContractWork(c, ops[i]))
+                            yield return (ops[i], a, ops[j], b);
+    }
+
+    private static bool HasContractWork(OperationContext c, Operation op)
+    {
+        try { return op.Contract(c).Any(); }
+        catch (MigrationException) { return true; }
     }
 
     private const string ExpandStepsFact = "expandSteps";
