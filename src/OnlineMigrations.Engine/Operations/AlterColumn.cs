@@ -80,16 +80,9 @@ public sealed class AlterColumn : Operation
         if (c.Catalog.Column(Table, shadow) is not null) c.RequireFree(this, $"shadow column {shadow}", $"column {Table}.{shadow}");
         var indexes = c.Catalog.Indexes(Table).Where(i => i.Covers(Column)).ToList();
         foreach (var index in indexes) c.RequireFree(this, $"interim index {InterimIndexName(c, index.Name)}", c.Catalog.IndexNameHolder(Table, InterimIndexName(c, index.Name)));
-        c.SetFact(this, "type", Type ?? old.Type);
-        c.SetFact(this, "oldType", old.Type);
-        c.SetFact(this, "nullable", (Nullable ?? old.Nullable) ? "true" : "false");
         if (!c.Dialect.DropsUniqueConstraints && indexes.Any(i => i.UniqueConstraint))
             throw c.Dialect.CannotChangeColumn($"{JsonPath}: changing {Table}.{Column}, which a UNIQUE constraint of the table covers",
                 "A UNIQUE constraint declared with the table cannot be dropped on its own here; use a unique index (addUniqueConstraint) instead of a UNIQUE constraint, or use SQL Server.");
-        c.SetFact(this, "indexes", string.Join("\u001f", indexes.Select(i => i.Name)));
-        c.SetFact(this, "indexDefinitions", FinalNotNull.Save(indexes));
-        // A UNIQUE constraint's index can only be removed by dropping the constraint.
-        c.SetFact(this, "uniqueConstraints", string.Join("\u001f", indexes.Where(i => i.UniqueConstraint).Select(i => i.Name)));
         var collation = Type is null ? old.Collation : null;
         yield return new Step($"add shadow column {Table}.{shadow} for {Column}",
             [c.Dialect.AddColumn(Table, new ColumnDefinition(shadow, Type ?? old.Type, Nullable: !notNullNow, shadowDefault, Collation: collation))]);
@@ -114,7 +107,30 @@ public sealed class AlterColumn : Operation
         if (Down is not null) yield return new ExpressionCheck(Table, "down", Down, old?.Type, OverRows: false);
     }
 
-    private string? ShadowType(OperationContext c) => c.Fact(this, "type") ?? Type;
+    // What the column was at expand: from the table as this operation saw it, or (a migration expanded by an
+    // earlier version) from the facts that version saved.
+    private ColumnInfo? Old(OperationContext c) => c.Saw(this)?.Column(Column);
+
+    private string? OldType(OperationContext c) => c.Saw(this) is not null ? Old(c)?.Type : c.Fact(this, "oldType");
+
+    private string? ShadowType(OperationContext c) => Type ?? (c.Saw(this) is not null ? Old(c)?.Type : c.Fact(this, "type"));
+
+    /// <summary>Whether the column is nullable after contract: as asked, else as it was.</summary>
+    private bool FinalNullable(OperationContext c) => Nullable ?? (c.Saw(this) is not null ? Old(c)?.Nullable ?? true : c.Fact(this, "nullable") != "false");
+
+    /// <summary>The indexes the column had at expand (rebuilt on the new column at contract).</summary>
+    private IReadOnlyList<IndexInfo> OldIndexes(OperationContext c) =>
+        c.Saw(this) is { } seen ? seen.Covering(Column) : FinalNotNull.Load(c.Fact(this, "indexDefinitions"));
+
+    private IEnumerable<string> OldIndexNames(OperationContext c) =>
+        c.Saw(this) is not null ? OldIndexes(c).Select(i => i.Name) : (c.Fact(this, "indexes") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries);
+
+    // A UNIQUE constraint's index can only be removed by dropping the constraint.
+    private HashSet<string> UniqueConstraints(OperationContext c) =>
+        (c.Saw(this) is { } seen ? seen.Covering(Column).Where(i => i.UniqueConstraint).Select(i => i.Name)
+            : (c.Fact(this, "uniqueConstraints") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
+
+    public override IEnumerable<string> MovesIndexes(OperationContext c) => OldIndexNames(c);
 
     private const string NotNullAtExpand = "notNullAtExpand";
 
@@ -126,7 +142,7 @@ public sealed class AlterColumn : Operation
         yield return new ShadowRule(Table, Column, shadow, Up, Down is null ? null : c.Dialect.RenameColumnIn(Down, Column, shadow, c.Catalog.Names))
         {
             Type = ShadowType(c),
-            ColumnType = c.Fact(this, "oldType") ?? c.Catalog.Column(Table, Column)?.Type,
+            ColumnType = OldType(c) ?? c.Catalog.Column(Table, Column)?.Type,
             Default = Default ?? c.Catalog.Column(Table, Column)?.Default,
             NotNull = c.Fact(this, NotNullAtExpand) == "true",
         };
@@ -150,8 +166,8 @@ public sealed class AlterColumn : Operation
         var shadow = c.ShadowName(Column);
         var live = c.Catalog.Indexes(Table);
         var statements = new List<string>();
-        var names = (c.Fact(this, "indexes") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries);
-        var constraints = (c.Fact(this, "uniqueConstraints") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        var names = OldIndexNames(c).ToList();
+        var constraints = UniqueConstraints(c);
         foreach (var name in names) statements.Add(constraints.Contains(name) ? c.Dialect.DropConstraint(Table, name) : c.Dialect.DropIndex(Table, name));
         if (c.Catalog.Column(Table, shadow) is not null)
         {
@@ -168,19 +184,18 @@ public sealed class AlterColumn : Operation
                     interim.Filter is null ? null : c.Dialect.RenameColumnIn(interim.Filter, shadow, Column, c.Catalog.Names))));
         }
         if (statements.Count > 0) yield return new Step($"swap the new {Table}.{Column} into place", statements) { EndsSync = Table };
-        if (c.Fact(this, "nullable") == "false" && c.Fact(this, NotNullAtExpand) != "true")
-            foreach (var step in FinalNotNull.Steps(c, Table, Column, c.Fact(this, "type")!, FinalNotNull.Load(c.Fact(this, "indexDefinitions"))))
+        if (!FinalNullable(c) && c.Fact(this, NotNullAtExpand) != "true")
+            foreach (var step in FinalNotNull.Steps(c, Table, Column, ShadowType(c)!, OldIndexes(c)))
                 yield return step;
     }
 
     public override IEnumerable<Step> RollbackUnfinished(OperationContext c) =>
-        AbortIndexBuilds(c, Table, (c.Fact(this, "indexes") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries).Select(n => InterimIndexName(c, n)));
+        AbortIndexBuilds(c, Table, OldIndexNames(c).Select(n => InterimIndexName(c, n)));
 
     public override IEnumerable<Step> Rollback(OperationContext c)
     {
         var shadow = c.ShadowName(Column);
-        var statements = (c.Fact(this, "indexes") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries)
-            .Select(name => c.Dialect.DropIndex(Table, InterimIndexName(c, name))).ToList();
+        var statements = OldIndexNames(c).Select(name => c.Dialect.DropIndex(Table, InterimIndexName(c, name))).ToList();
         if (c.Catalog.Column(Table, shadow) is not null) statements.AddRange(c.Dialect.DropColumn(Table, shadow));
         if (statements.Count > 0) yield return new Step($"drop shadow column {Table}.{shadow}", statements);
     }

@@ -23,9 +23,7 @@ internal static class FinalNotNull
                 c.Catalog.Capabilities, allowOffline: true) with { OfflineReason = reason, Required = true };
     }
 
-    /// <summary>Indexes as saved in a migration's facts at expand, for contract.</summary>
-    public static string Save(IEnumerable<IndexInfo> indexes) => JsonSerializer.Serialize(indexes.ToList());
-
+    /// <summary>Indexes as earlier versions saved them in a migration's facts at expand (now the operation's SeenTable holds them).</summary>
     public static IReadOnlyList<IndexInfo> Load(string? json) =>
         string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize<List<IndexInfo>>(json) ?? [];
 }

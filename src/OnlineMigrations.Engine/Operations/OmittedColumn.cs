@@ -14,7 +14,7 @@ internal static class OmittedColumn
 {
     private const string MadeNullable = "madeNullable";
     private const string TemporaryDefaultFact = "temporaryDefault";
-    private const string TypeFact = "omittedType";
+    private const string TypeFact = "omittedType"; // read from plans saved by earlier versions
 
     private static string TemporaryDefault(OperationContext c, QualifiedName table, string column) =>
         Names.Internal($"DF_{table.Name}_{column}", "om_" + Names.ShortHash(c.Migration.Id));
@@ -24,7 +24,6 @@ internal static class OmittedColumn
     public static Step? Plan(OperationContext c, Operation op, QualifiedName table, ColumnInfo column, bool indexed, string why, string instead)
     {
         if (column.Nullable || column.Default is not null) return null;
-        c.SetFact(op, TypeFact, column.Collation is null ? column.Type : $"{column.Type} COLLATE {column.Collation}");
         if (c.Dialect.ChangesNullability && (!indexed || c.Dialect.RelaxesIndexedColumn(column.Type)))
         {
             c.SetFact(op, MadeNullable, "true");
@@ -50,8 +49,11 @@ internal static class OmittedColumn
     /// <summary>True when expand gave the column a temporary default, which contract or undo drops.</summary>
     public static string? TemporaryDefaultOf(OperationContext c, Operation op) => c.Fact(op, TemporaryDefaultFact);
 
-    /// <summary>The column's type as ALTER COLUMN must repeat it (collation included), for the NOT NULL that restores it.</summary>
-    public static string? TypeOf(OperationContext c, Operation op) => c.Fact(op, TypeFact);
+    /// <summary>The column's type at expand as ALTER COLUMN must repeat it (collation included), for the NOT NULL that restores it.</summary>
+    public static string? TypeOf(OperationContext c, Operation op, string column) =>
+        c.Saw(op) is { } seen
+            ? seen.Column(column) is { } col ? (col.Collation is null ? col.Type : $"{col.Type} COLLATE {col.Collation}") : null
+            : c.Fact(op, TypeFact);
 
     /// <summary>Undo: drop the temporary default, or make the column NOT NULL again.</summary>
     public static IEnumerable<Step> Undo(OperationContext c, Operation op, QualifiedName table, string column)
@@ -59,6 +61,6 @@ internal static class OmittedColumn
         if (TemporaryDefaultOf(c, op) is { } df)
             yield return new Step($"drop the temporary default of {table}.{column}", [c.Dialect.DropConstraint(table, df)]);
         if (WasMadeNullable(c, op) && c.Catalog.Column(table, column) is { Nullable: true } live)
-            yield return new Step($"make {table}.{column} NOT NULL again", [c.Dialect.MakeNotNull(table, column, TypeOf(c, op) ?? live.Type)]);
+            yield return new Step($"make {table}.{column} NOT NULL again", [c.Dialect.MakeNotNull(table, column, TypeOf(c, op, column) ?? live.Type)]);
     }
 }

@@ -35,6 +35,8 @@ public abstract class Operation
     public virtual string? MigrateScript => null;
     public virtual IEnumerable<Step> Contract(OperationContext context) => [];
     public virtual IEnumerable<DroppedObject> Drops => [];
+    /// <summary>The existing indexes contract moves to a new column (a rename, a type change): they do not count as dependents.</summary>
+    public virtual IEnumerable<string> MovesIndexes(OperationContext context) => [];
     public virtual IEnumerable<Step> Rollback(OperationContext context) => [];
     /// <summary>Cleans up what an expand step that never finished may have left (a paused resumable index
     /// build); part of every undo, whether or not the operation's steps ran.</summary>
@@ -62,13 +64,22 @@ public sealed class OperationContext(IDialect dialect, MigrationDefinition migra
     public List<string> Warnings { get; init; } = [];
 
     /// <summary>The same context over another catalog (the planned schema of an expand), sharing facts and warnings.</summary>
-    public OperationContext Over(ICatalog catalog) => new(Dialect, Migration, catalog, AllowOffline) { Facts = Facts, Warnings = Warnings };
+    public OperationContext Over(ICatalog catalog) => new(Dialect, Migration, catalog, AllowOffline) { Facts = Facts, Warnings = Warnings, Seen = Seen, ExpandSteps = ExpandSteps };
 
     /// <summary>What expand found in the catalog and later phases need (for example that a renamed column
     /// was NOT NULL before expand made it nullable). Saved with the migration's state.</summary>
     public Dictionary<string, string> Facts { get; init; } = new(StringComparer.Ordinal);
 
     public string? Fact(Operation op, string name) => Facts.TryGetValue($"{op.JsonPath}:{name}", out var v) ? v : null;
+
+    /// <summary>The table each operation saw when expand planned it (see <see cref="SeenTable"/>); null for a migration expanded before this was saved.</summary>
+    public Dictionary<string, SeenTable>? Seen { get; init; }
+
+    /// <summary>What <paramref name="op"/> saw of its table at expand, or null (not planned yet, or saved by an older version: then its facts tell).</summary>
+    public SeenTable? Saw(Operation op) => Seen is not null && Seen.TryGetValue(op.JsonPath, out var s) ? s : null;
+
+    /// <summary>The expand steps of each owner (see SavedPlans.ExpandSteps); null for a migration expanded before these were saved.</summary>
+    public Dictionary<string, List<string>>? ExpandSteps { get; init; }
     public void SetFact(Operation op, string name, string value) => Facts[$"{op.JsonPath}:{name}"] = value;
 
     /// <summary>The internal name of the shadow column an alterColumn keeps beside <paramref name="column"/>.</summary>

@@ -39,8 +39,11 @@ public sealed class RenameColumn : Operation
 
     private string InterimIndexName(OperationContext c, string index) => Names.Internal(index, "om_" + Names.ShortHash(c.Migration.Id));
 
-    private List<IndexInfo> IndexesOnFrom(OperationContext c) =>
-        c.Catalog.Indexes(Table).Where(i => i.Covers(From) && !i.Name.EndsWith("__om_" + Names.ShortHash(c.Migration.Id), StringComparison.Ordinal)).ToList();
+    private List<IndexInfo> IndexesOnFrom(OperationContext c) => OwnIndexesLeftOut(c, c.Catalog.Indexes(Table).Where(i => i.Covers(From))).ToList();
+
+    // The interim indexes this migration builds on the new column are not the old column's.
+    private static IEnumerable<IndexInfo> OwnIndexesLeftOut(OperationContext c, IEnumerable<IndexInfo> indexes) =>
+        indexes.Where(i => !i.Name.EndsWith("__om_" + Names.ShortHash(c.Migration.Id), StringComparison.Ordinal));
 
     private IndexSpec Renamed(OperationContext c, IndexInfo i, string name)
     {
@@ -79,11 +82,6 @@ public sealed class RenameColumn : Operation
         // New code inserts rows without the old column, so a NOT NULL old column must accept that until contract.
         var omitted = OmittedColumn.Plan(c, this, Table, from, indexes.Count > 0, "new code no longer writes it",
             "New code that inserts only the new column would fail. Give the column a default, or make it nullable, in an earlier migration; or use SQL Server.");
-        c.SetFact(this, "fromType", from.Type);
-        c.SetFact(this, "indexes", string.Join("\u001f", indexes.Select(i => i.Name)));
-        // A UNIQUE constraint's index can only be removed by dropping the constraint.
-        c.SetFact(this, "uniqueConstraints", string.Join("\u001f", indexes.Where(i => i.UniqueConstraint).Select(i => i.Name)));
-        if (from.Default is not null) c.SetFact(this, "default", from.Default);
 
         // A NOT NULL old column that keeps its definition through expand (it has a default, or got a temporary
         // one) is renamed in place at contract, so its NOT NULL, default, indexes and constraints stay exactly
@@ -111,21 +109,36 @@ public sealed class RenameColumn : Operation
     }
 
     public override IEnumerable<SyncRule> SyncRules(OperationContext c) =>
-        [new MirrorRule(Table, From, To) { ToDefault = c.Fact(this, "defaultOnTo"), Type = c.Fact(this, "fromType") }];
+        [new MirrorRule(Table, From, To) { ToDefault = c.Fact(this, "defaultOnTo"), Type = FromType(c) }];
 
     // Wherever the two differ: on SQLite a new column added with a default shows it in every existing row, so
     // "the new column is still NULL" would never copy those rows.
     public override IEnumerable<BackfillAssignment> Backfill(OperationContext c)
     {
         var (from, to) = (c.Dialect.Column(From), c.Dialect.Column(To));
-        return [new BackfillAssignment(Table, To, from, c.Dialect.Differ(to, from, c.Fact(this, "fromType")))];
+        return [new BackfillAssignment(Table, To, from, c.Dialect.Differ(to, from, FromType(c)))];
     }
 
     public override IEnumerable<RemainingCheck> Remaining(OperationContext c) =>
-        [new RemainingCheck($"rows of {Table} where {From} and {To} differ") { Table = Table, Predicate = c.Dialect.Differ(c.Dialect.Column(From), c.Dialect.Column(To), c.Fact(this, "fromType")) }];
+        [new RemainingCheck($"rows of {Table} where {From} and {To} differ") { Table = Table, Predicate = c.Dialect.Differ(c.Dialect.Column(From), c.Dialect.Column(To), FromType(c)) }];
 
+    // What the old column was at expand: from the table as this operation saw it, or (a migration expanded by an
+    // earlier version) from the facts that version saved.
+    private string? FromType(OperationContext c) => c.Saw(this) is { } seen ? seen.Column(From)?.Type : c.Fact(this, "fromType");
+
+    private string? FromDefault(OperationContext c) => c.Saw(this) is { } seen ? seen.Column(From)?.Default : c.Fact(this, "default");
+
+    /// <summary>The indexes the old column had at expand, each moved to the new column at contract.</summary>
     private IEnumerable<string> OriginalIndexes(OperationContext c) =>
-        (c.Fact(this, "indexes") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries);
+        c.Saw(this) is { } seen ? OwnIndexesLeftOut(c, seen.Covering(From)).Select(i => i.Name)
+            : (c.Fact(this, "indexes") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries);
+
+    // A UNIQUE constraint's index can only be removed by dropping the constraint.
+    private HashSet<string> UniqueConstraints(OperationContext c) =>
+        (c.Saw(this) is { } seen ? OwnIndexesLeftOut(c, seen.Covering(From)).Where(i => i.UniqueConstraint).Select(i => i.Name)
+            : (c.Fact(this, "uniqueConstraints") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
+
+    public override IEnumerable<string> MovesIndexes(OperationContext c) => OriginalIndexes(c);
 
     public override IEnumerable<Step> Contract(OperationContext c)
     {
@@ -144,7 +157,7 @@ public sealed class RenameColumn : Operation
         }
         var statements = new List<string>();
         var live = c.Catalog.Indexes(Table);
-        var constraints = (c.Fact(this, "uniqueConstraints") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        var constraints = UniqueConstraints(c);
         // The indexes the new column has once this step ran: the old ones' definitions, on the new column.
         var moved = IndexesOnFrom(c).Select(i => Renamed(c, i, i.Name))
             .Select(i => new IndexInfo(i.Name, i.Unique, false, false, i.Columns, i.Include, i.Where)).ToList();
@@ -159,13 +172,13 @@ public sealed class RenameColumn : Operation
         if (fromLive)
         {
             statements.AddRange(c.Dialect.DropColumn(Table, From));
-            if (c.Fact(this, "default") is { } expression && c.Fact(this, "defaultOnTo") is null && c.Dialect.AddsDefaultLater)
+            if (FromDefault(c) is { } expression && c.Fact(this, "defaultOnTo") is null && c.Dialect.AddsDefaultLater)
                 statements.Add(c.Dialect.AddDefault(Table, To, Names.Internal($"DF_{Table.Name}_{To}", "om"), expression));
         }
         if (statements.Count > 0) yield return new Step($"drop column {Table}.{From} and move its indexes to {To}", statements) { EndsSync = Table };
         // Expand relaxed the old column's NOT NULL: the renamed column gets it back, as addColumn's final NOT NULL does.
         if (OmittedColumn.WasMadeNullable(c, this) && (fromLive || c.Catalog.Column(Table, To) is { Nullable: true }))
-            foreach (var step in FinalNotNull.Steps(c, Table, To, OmittedColumn.TypeOf(c, this) ?? c.Catalog.Column(Table, From)?.Type ?? c.Catalog.Column(Table, To)!.Type,
+            foreach (var step in FinalNotNull.Steps(c, Table, To, OmittedColumn.TypeOf(c, this, From) ?? c.Catalog.Column(Table, From)?.Type ?? c.Catalog.Column(Table, To)!.Type,
                          fromLive ? moved : c.Catalog.Indexes(Table).Where(i => i.Covers(To)).ToList()))
                 yield return step;
     }

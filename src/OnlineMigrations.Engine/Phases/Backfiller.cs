@@ -53,7 +53,7 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
     {
         var id = stored.Id;
         var definition = stored.Parsed;
-        var context = target.Contexts(false).For(definition, stored.Plans.Facts);
+        var context = target.Contexts(false).For(definition, stored.Plans);
         var progress = new MigrationProgress { Id = id, Phase = stored.Phase };
         var started = DateTime.UtcNow;
 
@@ -142,7 +142,7 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
     public string Describe(StoredMigration stored)
     {
         var definition = stored.Parsed;
-        var context = target.Contexts(false).For(definition, stored.Plans.Facts);
+        var context = target.Contexts(false).For(definition, stored.Plans);
         var d = target.Dialect;
         var sb = new System.Text.StringBuilder($"-- migrate: {stored.Id} (phase {stored.Phase})\n");
         foreach (var w in Plan(definition, context))

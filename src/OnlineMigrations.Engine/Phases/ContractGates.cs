@@ -22,7 +22,7 @@ public sealed class ContractGates(TargetDatabase target)
             throw new MigrationException(ErrorIds.WrongPhase, $"Migration '{m.Id}' is {m.Phase}; it has no contract left to evaluate.", "Nothing to do.") { MigrationId = m.Id };
 
         var definition = m.Parsed;
-        var context = target.Contexts(false).For(definition, m.Plans.Facts);
+        var context = target.Contexts(false).For(definition, m.Plans);
         var unmeasured = new List<string>();
         if (expanded)
         {
@@ -182,8 +182,7 @@ public sealed class ContractGates(TargetDatabase target)
         // What contract itself removes does not count: our sync triggers, and the indexes a rename or
         // type change moves to the new column.
         var ignore = new HashSet<string>(Planner.OwnObjects(context), StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, value) in context.Facts.Where(f => f.Key.EndsWith(":indexes", StringComparison.Ordinal)))
-            foreach (var index in value.Split('\u001f', StringSplitOptions.RemoveEmptyEntries)) ignore.Add(index);
+        foreach (var op in context.Migration.Operations) ignore.UnionWith(op.MovesIndexes(context));
         foreach (var op in definition.Operations.OfType<DropIndex>()) ignore.Add(op.Name);
         // A renameTable's own synonym (SQL Server) refers to the old table until contract drops it.
         foreach (var op in definition.Operations.OfType<RenameTable>()) ignore.Add(target.Dialect.Table(op.To));

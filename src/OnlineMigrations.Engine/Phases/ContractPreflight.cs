@@ -39,8 +39,7 @@ public sealed class ContractPreflight(TargetDatabase target)
         }
 
         var ignore = new HashSet<string>(Planner.OwnObjects(context), names);
-        foreach (var (key, value) in context.Facts.Where(f => f.Key.EndsWith(":indexes", StringComparison.Ordinal)))
-            foreach (var index in value.Split('\u001f', StringSplitOptions.RemoveEmptyEntries)) ignore.Add(index);
+        foreach (var op in context.Migration.Operations) ignore.UnionWith(op.MovesIndexes(context));
         foreach (var op in ops.OfType<DropIndex>()) ignore.Add(op.Name);
         var later = all.Where(x => MigrationDefinition.CompareIds(x.Id, m.Id) > 0
                                    && x.Phase is Phase.Expanding or Phase.Expanded or Phase.Migrating or Phase.Migrated or Phase.Contracting).ToList();

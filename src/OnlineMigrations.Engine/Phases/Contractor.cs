@@ -20,7 +20,7 @@ public sealed class Contractor(TargetDatabase target)
     {
         if (m.Phase == Phase.Contracting && m.Plans.Steps.TryGetValue(nameof(Phase.Contracting), out var saved))
             return new Plan(m, saved.Select(s => s.ToStep()).ToList(), true);
-        var context = target.Contexts(allowOffline).For(m.Parsed, m.Plans.Facts);
+        var context = target.Contexts(allowOffline).For(m.Parsed, m.Plans);
         return new Plan(m, Planner.Contract(context), false);
     }
 
@@ -31,7 +31,7 @@ public sealed class Contractor(TargetDatabase target)
         if (m.Phase is not (Phase.Expanded or Phase.Migrating or Phase.Migrated))
             throw new MigrationException(ErrorIds.WrongPhase, $"Migration '{m.Id}' is {m.Phase}; only an expanded migration can be contracted.",
                 m.Phase == Phase.Completed ? "Nothing to do: it is already contracted." : "Expand it first (Invoke-Expand).") { MigrationId = m.Id };
-        var context = target.Contexts(false).For(m.Parsed, m.Plans.Facts);
+        var context = target.Contexts(false).For(m.Parsed, m.Plans);
         var cannot = new ContractPreflight(target).Problems(m, context, target.Store.Migrations());
         if (cannot.Count > 0)
         {

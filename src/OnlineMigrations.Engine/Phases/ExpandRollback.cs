@@ -27,7 +27,7 @@ public sealed class ExpandRollback(TargetDatabase target)
             throw new MigrationException(ErrorIds.WrongPhase, $"Migration '{m.Id}' is already rolled back.", "Nothing to do.") { MigrationId = m.Id };
         if (m.Phase == Phase.RollingBack && m.Plans.Steps.TryGetValue(nameof(Phase.RollingBack), out var saved))
             return new Plan(m, saved.Select(s => s.ToStep()).ToList(), true);
-        var context = target.Contexts(true).For(m.Parsed, m.Plans.Facts);
+        var context = target.Contexts(true).For(m.Parsed, m.Plans);
         // Whatever state expand left (finished, or stopped at a failed step): only what its steps created is removed.
         var done = target.Store.StepsDone(m.Id, Phase.Expanding);
         return new Plan(m, Planner.Rollback(context, step => target.Store.IsStepDone(done, step)), false);
@@ -36,7 +36,7 @@ public sealed class ExpandRollback(TargetDatabase target)
     /// <summary>Rows whose data the rollback would lose, described; empty when nothing would be lost.</summary>
     public List<string> Losses(StoredMigration m)
     {
-        var context = target.Contexts(true).For(m.Parsed, m.Plans.Facts);
+        var context = target.Contexts(true).For(m.Parsed, m.Plans);
         var counter = new RowCounter(target);
         var losses = new List<string>();
         foreach (var check in m.Parsed.Operations.SelectMany(o => o.RollbackLoss(context)))

@@ -7,8 +7,10 @@ namespace OnlineMigrations.Engine.Phases;
 /// <summary>What one expand (or its preview) will do for one migration.</summary>
 public sealed record ExpandPlan(MigrationDefinition Migration, IReadOnlyList<Step> Steps, IReadOnlyList<string> Warnings, bool Resuming, string? Problem = null)
 {
-    /// <summary>What planning found in the catalog, saved for contract and rollback.</summary>
+    /// <summary>What planning decided and saw, saved for contract and rollback.</summary>
     public Dictionary<string, string>? Facts { get; init; }
+    public Dictionary<string, SeenTable>? Seen { get; init; }
+    public Dictionary<string, List<string>>? ExpandSteps { get; init; }
 
     /// <summary>Existing rows for which an <c>up</c> fails; expand is refused while any is found, unless the operator opts in.</summary>
     public IReadOnlyList<ExpressionFailure> ExpressionFailures { get; init; } = [];
@@ -85,7 +87,7 @@ public sealed class Expander(TargetDatabase target)
         {
             throw new MigrationException(new ErrorId(e.ErrorId, e.Kind), $"Migration '{migration.Id}': {e.Message}", e.RecommendedAction, e) { MigrationId = migration.Id };
         }
-        return new ExpandPlan(migration, steps, context.Warnings, Resuming: false) { Facts = context.Facts, ExpressionFailures = failures };
+        return new ExpandPlan(migration, steps, context.Warnings, Resuming: false) { Facts = context.Facts, Seen = context.Seen, ExpandSteps = context.ExpandSteps, ExpressionFailures = failures };
     }
 
     /// <summary>Refuses a migration that touches what another open migration changes in a conflicting way.</summary>
@@ -133,7 +135,7 @@ public sealed class Expander(TargetDatabase target)
         foreach (var w in plan.Warnings) target.Reporter.Warning($"{id}: {w}");
         if (!plan.Resuming)
         {
-            var plans = new SavedPlans { Facts = plan.Facts ?? new(StringComparer.Ordinal) };
+            var plans = new SavedPlans { Facts = plan.Facts ?? new(StringComparer.Ordinal), Seen = plan.Seen, ExpandSteps = plan.ExpandSteps };
             plans.Steps[nameof(Phase.Expanding)] = plan.Steps.Select(SavedStep.From).ToList();
             target.Session.InTransaction(() =>
             {

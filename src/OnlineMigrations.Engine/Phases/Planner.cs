@@ -35,6 +35,9 @@ public static class Planner
         foreach (var op in c.Migration.Operations)
         {
             RefuseBuildingOnRetired(c, op, planned);
+            // What the operation sees of its table, saved for contract and rollback.
+            if (op.Touches.Select(t => t.Table).FirstOrDefault() is { } table && schema.TableExists(table) && c.Seen is { } seen)
+                seen[op.JsonPath] = SeenTable.Of(schema, table);
             foreach (var step in op.Expand(c)) { steps.Add(step); owners.Add(op.JsonPath); }
             op.Apply(c, schema);
             planned.Add(op);
@@ -62,8 +65,7 @@ public static class Planner
         }
         var numbered = Number(steps);
         foreach (var g in numbered.Select((s, i) => (Owner: owners[i], s.Name)).GroupBy(x => x.Owner))
-            c.Facts[$"{g.Key}:{ExpandStepsFact}"] = string.Join("\u001f", g.Select(x => x.Name));
-        c.Facts[ExpandStepsFact] = "recorded";
+            if (c.ExpandSteps is { } byOwner) byOwner[g.Key] = g.Select(x => x.Name).ToList();
         return numbered;
     }
 
@@ -116,9 +118,13 @@ public static class Planner
     /// <summary>Whether any expand step of <paramref name="owner"/> ran; true for plans saved before owners were recorded.</summary>
     private static bool Created(OperationContext c, string owner, Func<string, bool>? expandStepDone)
     {
-        if (expandStepDone is null || !c.Facts.ContainsKey(ExpandStepsFact)) return true;
-        if (!c.Facts.TryGetValue($"{owner}:{ExpandStepsFact}", out var names)) return true; // no expand step: rollback has its own checks
-        return names.Split('\u001f', StringSplitOptions.RemoveEmptyEntries).Any(expandStepDone);
+        if (expandStepDone is null) return true;
+        if (c.ExpandSteps is { } byOwner)
+            return !byOwner.TryGetValue(owner, out var names) || names.Any(expandStepDone); // no expand step: rollback has its own checks
+        // A plan saved by an earlier version: the owners' steps were facts, names joined by U+001F.
+        if (!c.Facts.ContainsKey(ExpandStepsFact)) return true;
+        if (!c.Facts.TryGetValue($"{owner}:{ExpandStepsFact}", out var legacy)) return true;
+        return legacy.Split('\u001f', StringSplitOptions.RemoveEmptyEntries).Any(expandStepDone);
     }
 
     public static IReadOnlyList<Step> Contract(OperationContext c)

@@ -53,7 +53,7 @@ public sealed class Repair(TargetDatabase target)
         if (m.Phase is Phase.Contracting or Phase.Completed or Phase.RollingBack or Phase.RolledBack) return lines;
         try
         {
-            var context = target.Contexts(true).For(definition, new Dictionary<string, string>(m.Plans.Facts, StringComparer.Ordinal));
+            var context = target.Contexts(true).For(definition, m.Phase == Phase.Pending ? null : m.Plans);
             if (m.Phase == Phase.Pending)
                 lines.AddRange(Planner.Expand(context).SelectMany(s => s.Statements.Select(x => $"expand {s.Name}: {x}")));
             foreach (var op in definition.Operations)

@@ -113,6 +113,13 @@ public sealed class TargetDatabase : IDisposable
 /// <summary>Builds the operation context for one migration against this target.</summary>
 public sealed class OperationContextFactory(TargetDatabase target, bool allowOffline)
 {
-    public Operations.OperationContext For(MigrationDefinition migration, Dictionary<string, string>? facts = null) =>
-        new(target.Dialect, migration, target.Catalog, allowOffline) { Facts = facts ?? new(StringComparer.Ordinal) };
+    /// <summary>A context for planning <paramref name="migration"/>: for expand with nothing saved yet, else with what its expand saved.</summary>
+    public Operations.OperationContext For(MigrationDefinition migration, Store.SavedPlans? saved = null) =>
+        saved is null
+            ? new(target.Dialect, migration, target.Catalog, allowOffline) { Seen = new(StringComparer.Ordinal), ExpandSteps = new(StringComparer.Ordinal) }
+            : new(target.Dialect, migration, target.Catalog, allowOffline)
+            {
+                // A copy: planning a phase must not change what the store holds until that phase saves it.
+                Facts = new(saved.Facts, StringComparer.Ordinal), Seen = saved.Seen, ExpandSteps = saved.ExpandSteps,
+            };
 }

@@ -67,8 +67,13 @@ public sealed class StoredMigration
 /// <summary>The steps planned for each phase when it started, and the facts expand found.</summary>
 public sealed class SavedPlans
 {
+    /// <summary>What each operation decided at expand (a column made nullable, a rename done in place), by "$.operations[i].kind:name".</summary>
     public Dictionary<string, string> Facts { get; set; } = new(StringComparer.Ordinal);
     public Dictionary<string, List<SavedStep>> Steps { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>The table each operation saw when expand planned it, by the operation's JSON path (null in plans saved before it was kept).</summary>
+    public Dictionary<string, SeenTable>? Seen { get; set; }
+    /// <summary>The expand steps of each owner (an operation's JSON path, or a table's sync trigger), so undo removes only what ran (null in plans saved before).</summary>
+    public Dictionary<string, List<string>>? ExpandSteps { get; set; }
 
     public string ToJson() => JsonSerializer.Serialize(this);
 

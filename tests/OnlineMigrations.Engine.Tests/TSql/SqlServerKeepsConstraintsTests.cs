@@ -1,6 +1,7 @@
 using OnlineMigrations.Engine.Dialects;
 using OnlineMigrations.Engine.Model;
 using OnlineMigrations.Engine.Operations;
+using OnlineMigrations.Engine.Phases;
 using Xunit;
 using ColumnDefinition = OnlineMigrations.Engine.Model.ColumnDefinition;
 
@@ -30,13 +31,13 @@ public sealed class SqlServerKeepsConstraintsTests
     public void A_NOT_NULL_column_without_a_default_is_relaxed_at_expand_and_made_NOT_NULL_again_offline_at_contract()
     {
         var op = new RenameColumn { Table = T, From = "Name", To = "DisplayName" };
-        var c = new OperationContext(D, Migration(op), Catalog(), allowOffline: false);
-        var expand = op.Expand(c).ToList();
+        var c = new OperationContext(D, Migration(op), Catalog(), allowOffline: false) { Seen = new(), ExpandSteps = new() };
+        var expand = Planner.Expand(c).ToList();
         Assert.Contains(expand, s => s.Name.Contains("make dbo.Instances.Name nullable"));
         // As expand left it: Name nullable, DisplayName added.
         var after = new FakeCatalog(SqlServerEditions.Enterprise2019)
             .Table(T, ["Id"], ("Id", "int", false), ("Name", "nvarchar(64)", true), ("Rack", "int", false), ("DisplayName", "nvarchar(64)", true));
-        var later = new OperationContext(D, c.Migration, after, false) { Facts = c.Facts };
+        var later = new OperationContext(D, c.Migration, after, false) { Facts = c.Facts, Seen = c.Seen, ExpandSteps = c.ExpandSteps };
         var contract = op.Contract(later).ToList();
         var notNull = Assert.Single(contract, s => s.Name.Contains("make dbo.Instances.DisplayName NOT NULL"));
         Assert.NotNull(notNull.OfflineReason);
@@ -47,10 +48,10 @@ public sealed class SqlServerKeepsConstraintsTests
     public void A_NOT_NULL_column_with_a_default_is_renamed_in_place_keeping_its_definition_with_no_offline_step()
     {
         var op = new RenameColumn { Table = T, From = "Status", To = "State" };
-        var c = new OperationContext(D, Migration(op), Catalog(), allowOffline: false);
-        Assert.DoesNotContain(op.Expand(c).ToList(), s => s.Name.Contains("nullable"));
+        var c = new OperationContext(D, Migration(op), Catalog(), allowOffline: false) { Seen = new(), ExpandSteps = new() };
+        Assert.DoesNotContain(Planner.Expand(c).ToList(), s => s.Name.Contains("nullable"));
         var after = Catalog().Column(T, new ColumnInfo("State", "varchar(16)", true, "Latin1_General_CS_AS", null, false, false));
-        var contract = op.Contract(new OperationContext(D, c.Migration, after, false) { Facts = c.Facts }).ToList();
+        var contract = op.Contract(new OperationContext(D, c.Migration, after, false) { Facts = c.Facts, Seen = c.Seen, ExpandSteps = c.ExpandSteps }).ToList();
         var step = Assert.Single(contract);
         Assert.Contains("in place", step.Name);
         Assert.Null(step.OfflineReason);
@@ -61,10 +62,10 @@ public sealed class SqlServerKeepsConstraintsTests
     public void An_indexed_NOT_NULL_int_column_that_new_code_omits_gets_a_temporary_default_which_contract_drops()
     {
         var op = new RenameColumn { Table = T, From = "Rack", To = "RackNo" };
-        var c = new OperationContext(D, Migration(op), Catalog(), allowOffline: true);
-        Assert.Contains(op.Expand(c).ToList(), s => s.Name.Contains("temporary default"));
+        var c = new OperationContext(D, Migration(op), Catalog(), allowOffline: true) { Seen = new(), ExpandSteps = new() };
+        Assert.Contains(Planner.Expand(c).ToList(), s => s.Name.Contains("temporary default"));
         var after = Catalog().Column(T, new ColumnInfo("RackNo", "int", true, null, null, false, false));
-        var step = Assert.Single(op.Contract(new OperationContext(D, c.Migration, after, false) { Facts = c.Facts }).ToList());
+        var step = Assert.Single(op.Contract(new OperationContext(D, c.Migration, after, false) { Facts = c.Facts, Seen = c.Seen, ExpandSteps = c.ExpandSteps }).ToList());
         Assert.Contains("in place", step.Name);
         Assert.Contains(step.Statements, s => s.Contains("DROP CONSTRAINT", StringComparison.Ordinal));
     }
@@ -73,10 +74,10 @@ public sealed class SqlServerKeepsConstraintsTests
     public void DropColumn_of_a_NOT_NULL_column_without_a_default_lets_inserts_omit_it_from_expand_on()
     {
         var op = new DropColumn { Table = T, Column = "Name" };
-        var c = new OperationContext(D, Migration(op), Catalog(), allowOffline: false);
-        Assert.Contains(op.Expand(c).ToList(), s => s.Name.Contains("make dbo.Instances.Name nullable"));
+        var c = new OperationContext(D, Migration(op), Catalog(), allowOffline: false) { Seen = new(), ExpandSteps = new() };
+        Assert.Contains(Planner.Expand(c).ToList(), s => s.Name.Contains("make dbo.Instances.Name nullable"));
         var relaxed = new FakeCatalog(SqlServerEditions.Enterprise2019).Table(T, ["Id"], ("Id", "int", false), ("Name", "nvarchar(64)", true));
-        var later = new OperationContext(D, c.Migration, relaxed, false) { Facts = c.Facts };
+        var later = new OperationContext(D, c.Migration, relaxed, false) { Facts = c.Facts, Seen = c.Seen, ExpandSteps = c.ExpandSteps };
         Assert.Contains(op.Rollback(later), s => s.Name.Contains("NOT NULL again"));
         Assert.Single(op.RollbackLoss(later));
     }
@@ -85,8 +86,8 @@ public sealed class SqlServerKeepsConstraintsTests
     public void AddColumn_with_a_default_and_no_up_fills_existing_rows_by_the_backfill()
     {
         var op = new AddColumn { Table = T, Column = new ColumnDefinition("Region", "nvarchar(16)", Nullable: false, Default: "N'EU'") };
-        var c = new OperationContext(D, Migration(op), Catalog(), allowOffline: false);
-        op.Expand(c).ToList();
+        var c = new OperationContext(D, Migration(op), Catalog(), allowOffline: false) { Seen = new(), ExpandSteps = new() };
+        Planner.Expand(c).ToList();
         var fill = Assert.Single(op.Backfill(c));
         Assert.Equal("(N'EU')", fill.Value);
         Assert.Equal("[Region] IS NULL", fill.Needed);
