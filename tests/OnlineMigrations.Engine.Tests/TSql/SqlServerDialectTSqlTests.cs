@@ -9,35 +9,47 @@ using Names = OnlineMigrations.Engine.Model.Names;
 namespace OnlineMigrations.Engine.Tests.TSql;
 
 /// <summary>Every statement <see cref="SqlServerDialect"/> generates parses, on the oldest version that
-/// runs it (SQL Server 2016 unless the statement is gated on a newer version), with identifiers that
-/// need quoting as schema, table, column and index names; and those identifiers appear only quoted.</summary>
+/// runs it (SQL Server 2016 unless the statement is gated on a newer version).
+///
+/// Identifier spellings (<see cref="TSqlNames"/>) are tested once per statement family, by the theories
+/// named <c>..._every_spelling</c>: each generates every statement of its family (in every variant the
+/// behaviour tests below cover) with identifiers that need quoting as schema, table, column and index
+/// names, and asserts that each statement parses, that the identifiers appear only quoted and that the
+/// server reads them back exactly. The other tests check behaviour, with an ordinary name.</summary>
 public sealed class SqlServerDialectTSqlTests
 {
     private static readonly SqlServerDialect D = new();
     private const SqlVersion Floor = SqlVersion.Sql130;
 
+    /// <summary>The ordinary name of the behaviour tests (schema and table are both this name).</summary>
+    private const string Plain = "Orders";
+
     /// <summary>A name derived from <paramref name="name"/> that stays within the 128-character limit.</summary>
     private static string N(string name, string suffix) => (name.Length + suffix.Length > 128 ? name[..(128 - suffix.Length)] : name) + suffix;
 
-    /// <summary>Parses with the newest and the 2016 parser and checks the marker is only ever quoted.</summary>
-    private static void Check(string sql, string marker, SqlVersion floor = Floor)
+    /// <summary>Parses with the newest and the floor parser, checks the marker is only ever quoted and,
+    /// given the name, that the server reads it back.</summary>
+    private static void Check(string sql, string marker, SqlVersion floor = Floor, string? name = null)
     {
         TSqlAssert.Parses(sql);
         TSqlAssert.Parses(sql, floor);
         TSqlAssert.OnlyQuoted(sql, marker);
+        if (name is not null) TSqlAssert.RoundTrips(sql, name);
     }
 
-    private static void Check(IEnumerable<string> sql, string marker, SqlVersion floor = Floor)
+    private static void Check(IEnumerable<string> sql, string marker, SqlVersion floor = Floor, string? name = null)
     {
         var list = sql.ToList();
         Assert.NotEmpty(list);
-        foreach (var s in list) Check(s, marker, floor);
+        foreach (var s in list) Check(s, marker, floor, name);
     }
 
-    public static IEnumerable<object[]> NameData => TSqlNames.Data;
+    public static IEnumerable<object[]> Spellings => TSqlNames.Data;
 
-    [Theory, MemberData(nameof(NameData))]
-    public void CreateTable_with_composite_key_identity_defaults_and_collation(string name, string marker)
+    // ---- tables, columns, constraints, expressions: one theory per family over the spellings ---------
+
+    [Theory, MemberData(nameof(Spellings))]
+    public void Table_statements_every_spelling(string name, string marker)
     {
         var t = TSqlNames.Table(name);
         Check(D.CreateTable(t,
@@ -46,77 +58,97 @@ public sealed class SqlServerDialectTSqlTests
             new ColumnDefinition(N(name, "2"), "nvarchar(50)", Nullable: false, Default: "N'x'", Collation: "Latin1_General_CI_AS"),
             new ColumnDefinition("Other", "decimal(18, 2)", Nullable: true, Default: "(0)"),
             new ColumnDefinition("Created", "datetime2(3)", Nullable: false, Default: "SYSUTCDATETIME()"),
-        ], [name, N(name, "2")]), marker);
-        Check(D.CreateTable(t, [new ColumnDefinition(name, "bigint", Nullable: false, PrimaryKey: true), new ColumnDefinition("v", "int")], []), marker);
-        Check(D.CreateTable(t, [new ColumnDefinition(name, "int")], []), marker);
+        ], [name, N(name, "2")]), marker, name: name);
+        Check(D.CreateTable(t, [new ColumnDefinition(name, "bigint", Nullable: false, PrimaryKey: true), new ColumnDefinition("v", "int")], []), marker, name: name);
+        Check(D.CreateTable(t, [new ColumnDefinition(name, "int")], []), marker, name: name);
+        Check(D.DropTable(t), marker, name: name);
+        Check(D.RenameTable(t, new QualifiedName(name, N(name, "_new"))), marker, name: name);
+        Check(D.EstimateRows(t), marker, name: name);
     }
 
-    [Theory, MemberData(nameof(NameData))]
-    public void Column_statements(string name, string marker)
+    [Theory, MemberData(nameof(Spellings))]
+    public void Column_statements_every_spelling(string name, string marker)
     {
         var t = TSqlNames.Table(name);
-        Check(D.DropTable(t), marker);
-        Check(D.AddColumn(t, new ColumnDefinition(name, "nvarchar(32)")), marker);
-        Check(D.AddColumn(t, new ColumnDefinition(name, "int", Nullable: false, Default: "0")), marker);
-        Check(D.AddColumn(t, new ColumnDefinition(name, "varchar(32)", Nullable: true, Default: "'1.0'", Collation: "Latin1_General_BIN2")), marker);
-        Check(D.DropColumn(t, name), marker);
-        Check(D.MakeNullable(t, new ColumnInfo(name, "nvarchar(max)", false, "SQL_Latin1_General_CP1_CI_AS", null, false, false)), marker);
-        Check(D.MakeNullable(t, new ColumnInfo(name, "int", false, null, "(0)", false, false)), marker);
-        Check(D.MakeNotNull(t, name, "decimal(18, 2)"), marker);
+        Check(D.AddColumn(t, new ColumnDefinition(name, "nvarchar(32)")), marker, name: name);
+        Check(D.AddColumn(t, new ColumnDefinition(name, "int", Nullable: false, Default: "0")), marker, name: name);
+        Check(D.AddColumn(t, new ColumnDefinition(name, "varchar(32)", Nullable: true, Default: "'1.0'", Collation: "Latin1_General_BIN2")), marker, name: name);
+        Check(D.DropColumn(t, name), marker, name: name);
+        Check(D.MakeNullable(t, new ColumnInfo(name, "nvarchar(max)", false, "SQL_Latin1_General_CP1_CI_AS", null, false, false)), marker, name: name);
+        Check(D.MakeNullable(t, new ColumnInfo(name, "int", false, null, "(0)", false, false)), marker, name: name);
+        Check(D.MakeNotNull(t, name, "decimal(18, 2)"), marker, name: name);
         foreach (var type in new[] { "int", "bigint", "nvarchar(64)", "varbinary(16)", "uniqueidentifier", "datetime2(7)", "datetimeoffset(7)", "date", "time(7)", "decimal(18, 2)", "bit" })
-            Check(D.AddDefault(t, name, N(name, "_df"), D.Placeholder(type)), marker);
-        Check(D.EstimateRows(t), marker);
-        Check(D.RenameColumn(t, name, N(name, "_new")), marker);
-        Check(D.RenameTable(t, new QualifiedName(name, N(name, "_new"))), marker);
+            Check(D.AddDefault(t, name, N(name, "_df"), D.Placeholder(type)), marker, name: name);
+        Check(D.RenameColumn(t, name, N(name, "_new")), marker, name: name);
     }
 
-    [Theory, MemberData(nameof(NameData))]
-    public void Constraint_synonym_and_index_maintenance_statements(string name, string marker)
+    [Theory, MemberData(nameof(Spellings))]
+    public void Constraint_synonym_and_index_maintenance_statements_every_spelling(string name, string marker)
     {
         var t = TSqlNames.Table(name);
         var other = new QualifiedName(name, "Parent " + name[..Math.Min(name.Length, 100)]);
-        Check(D.DropIndex(t, name), marker);
-        Check(D.RenameIndex(t, name, new IndexSpec(t, N(name, "_new"), [name], [], false, null)), marker);
-        Check(D.CreateSynonym(new QualifiedName(name, N(name, "_syn")), t), marker);
-        Check(D.DropSynonym(new QualifiedName(name, N(name, "_syn"))), marker);
-        Check(D.AddForeignKey(t, name, [name], other, [name]), marker);
-        Check(D.AddForeignKey(t, "FK_" + name[..Math.Min(name.Length, 100)], [name, "b", N(name, "c")], other, ["x", name, "z"]), marker);
-        Check(D.AddCheckConstraint(t, name, $"{D.Quote(name)} > 0"), marker);
-        Check(D.TrustConstraint(t, name), marker);
-        Check(D.DropConstraint(t, name), marker);
+        Check(D.DropIndex(t, name), marker, name: name);
+        Check(D.RenameIndex(t, name, new IndexSpec(t, N(name, "_new"), [name], [], false, null)), marker, name: name);
+        Check(D.CreateSynonym(new QualifiedName(name, N(name, "_syn")), t), marker, name: name);
+        Check(D.DropSynonym(new QualifiedName(name, N(name, "_syn"))), marker, name: name);
+        Check(D.AddForeignKey(t, name, [name], other, [name]), marker, name: name);
+        Check(D.AddForeignKey(t, "FK_" + name[..Math.Min(name.Length, 100)], [name, "b", N(name, "c")], other, ["x", name, "z"]), marker, name: name);
+        Check(D.AddCheckConstraint(t, name, $"{D.Quote(name)} > 0"), marker, name: name);
+        Check(D.TrustConstraint(t, name), marker, name: name);
+        Check(D.DropConstraint(t, name), marker, name: name);
     }
 
-    [Theory, MemberData(nameof(NameData))]
-    public void Expressions(string name, string marker)
+    [Theory, MemberData(nameof(Spellings))]
+    public void Expressions_every_spelling(string name, string marker)
     {
         var t = TSqlNames.Table(name);
-        Check(D.CountWhere(t, D.Differ(D.Column(name), D.Column(N(name, "2")))), marker);
-        Check(D.CountWhere(t, D.VersionOlder(name, [])), marker);
-        Check(D.CountWhere(t, D.VersionOlder(name, ["@v0", "@v1"])), marker);
+        Check(D.CountWhere(t, D.Differ(D.Column(name), D.Column(N(name, "2")))), marker, name: name);
+        Check(D.CountWhere(t, D.VersionOlder(name, [])), marker, name: name);
+        Check(D.CountWhere(t, D.VersionOlder(name, ["@v0", "@v1"])), marker, name: name);
         Assert.Equal("[" + name.Replace("]", "]]") + "]", D.Quote(name));
         Assert.Equal("N'" + name.Replace("'", "''") + "'", D.Literal(name));
     }
 
     // ---- indexes ------------------------------------------------------------------------------------
 
-    public static IEnumerable<object[]> IndexCases =>
-        from e in SqlServerEditions.All
-        from filter in new[] { false, true }
-        from include in new[] { false, true }
-        from unique in new[] { false, true }
-        from n in TSqlNames.All
-        select new object[] { e.Name, filter, include, unique, n.Name, n.Marker };
+    private static readonly bool[] Both = [false, true];
 
-    [Theory, MemberData(nameof(IndexCases))]
-    public void CreateIndex_per_edition(string edition, bool filter, bool include, bool unique, string name, string marker)
+    private static Step IndexStep(string name, bool filter, bool include, bool unique, ServerCapabilities caps)
     {
-        var (_, caps, parser) = SqlServerEditions.Get(edition);
         var t = TSqlNames.Table(name);
         var spec = new IndexSpec(t, name, [name, "b"], include ? [N(name, "_inc"), "c"] : [], unique, filter ? $"{D.Quote(name)} IS NOT NULL" : null);
-        var step = D.CreateIndex("create index", spec, caps, allowOffline: true);
+        return D.CreateIndex("create index", spec, caps, allowOffline: true);
+    }
+
+    [Theory, MemberData(nameof(Spellings))]
+    public void CreateIndex_every_spelling(string name, string marker)
+    {
+        foreach (var (_, caps, parser) in SqlServerEditions.All)
+            foreach (var filter in Both)
+                foreach (var include in Both)
+                    foreach (var unique in Both)
+                    {
+                        var step = IndexStep(name, filter, include, unique, caps);
+                        Check(Assert.Single(step.Statements), marker, parser, name);
+                        if (step.DoneProbe is not null) Check(step.DoneProbe, marker, parser, name);
+                    }
+    }
+
+    public static IEnumerable<object[]> IndexCases =>
+        from e in SqlServerEditions.All
+        from filter in Both
+        from include in Both
+        from unique in Both
+        select new object[] { e.Name, filter, include, unique };
+
+    [Theory, MemberData(nameof(IndexCases))]
+    public void CreateIndex_per_edition(string edition, bool filter, bool include, bool unique)
+    {
+        var (_, caps, parser) = SqlServerEditions.Get(edition);
+        var step = IndexStep(Plain, filter, include, unique, caps);
         var sql = Assert.Single(step.Statements);
-        Check(sql, marker, parser);
-        if (step.DoneProbe is not null) Check(step.DoneProbe, marker, parser);
+        Check(sql, Plain, parser);
+        if (step.DoneProbe is not null) Check(step.DoneProbe, Plain, parser);
 
         var tokens = Upper(sql);
         Assert.Equal(caps.OnlineIndex, tokens.Contains("ONLINE = ON"));
@@ -193,18 +225,16 @@ public sealed class SqlServerDialectTSqlTests
 
     // ---- sync triggers --------------------------------------------------------------------------------
 
-    public static IEnumerable<object[]> TriggerCases =>
-        from n in TSqlNames.All
-        from keys in new[] { 1, 3 }
-        select new object[] { n.Name, n.Marker, keys };
+    private static readonly int[] KeyCounts = [1, 3];
 
-    [Theory, MemberData(nameof(TriggerCases))]
-    public void CreateSyncTrigger_with_every_rule_kind(string name, string marker, int keyCount)
+    private static List<string> Keys(string name, int keyCount) =>
+        Enumerable.Range(0, keyCount).Select(i => i == 0 ? name : N(name, $"_k{i}")).ToList();
+
+    /// <summary>Every rule kind alone, all of them together, and none.</summary>
+    private static SyncRule[][] TriggerRuleSets(QualifiedName t, string name)
     {
-        var t = TSqlNames.Table(name);
-        var keys = Enumerable.Range(0, keyCount).Select(i => i == 0 ? name : N(name, $"_k{i}")).ToList();
         var col = D.Column(N(name, "_old"));
-        SyncRule[][] ruleSets =
+        return
         [
             [new FillRule(t, N(name, "_fill"), $"UPPER({col})")],
             [new MirrorRule(t, N(name, "_old"), N(name, "_new"))],
@@ -217,11 +247,36 @@ public sealed class SqlServerDialectTSqlTests
             ],
             [],
         ];
-        foreach (var rules in ruleSets)
+    }
+
+    [Theory, MemberData(nameof(Spellings))]
+    public void Sync_trigger_statements_every_spelling(string name, string marker)
+    {
+        var t = TSqlNames.Table(name);
+        foreach (var keyCount in KeyCounts)
         {
-            var statements = D.CreateSyncTrigger(t, Names.SyncTrigger(t, "0001_" + name), rules, keys);
+            var keys = Keys(name, keyCount);
+            foreach (var rules in TriggerRuleSets(t, name))
+            {
+                var sql = Assert.Single(D.CreateSyncTrigger(t, Names.SyncTrigger(t, "0001_" + name), rules, keys));
+                Check(sql, marker, name: name);
+                // The trigger joins inserted to the table on every key column, each quoted.
+                if (rules.Length > 0) foreach (var k in keys) Assert.Contains($"i.{D.Quote(k)} = ", sql);
+            }
+        }
+        Check(D.DropSyncTrigger(t, Names.SyncTrigger(t, "0001_" + name)), marker, name: name);
+    }
+
+    [Theory, MemberData(nameof(KeyCountData))]
+    public void CreateSyncTrigger_with_every_rule_kind(int keyCount)
+    {
+        var t = TSqlNames.Table(Plain);
+        var keys = Keys(Plain, keyCount);
+        foreach (var rules in TriggerRuleSets(t, Plain))
+        {
+            var statements = D.CreateSyncTrigger(t, Names.SyncTrigger(t, "0001_" + Plain), rules, keys);
             var sql = Assert.Single(statements);
-            Check(sql, marker);
+            Check(sql, Plain);
             var script = TSqlAssert.Parses(sql);
             var create = Assert.IsType<CreateTriggerStatement>(Assert.Single(Assert.Single(script.Batches).Statements));
             Assert.Equal(TriggerType.After, create.TriggerType);
@@ -234,9 +289,11 @@ public sealed class SqlServerDialectTSqlTests
             Assert.DoesNotContain("WHILE", sql, StringComparison.OrdinalIgnoreCase);
             if (rules.Length > 0) foreach (var k in keys) Assert.Contains($"i.{D.Quote(k)} = ", sql);
         }
-        Check(D.DropSyncTrigger(t, Names.SyncTrigger(t, "0001_" + name)), marker);
+        Check(D.DropSyncTrigger(t, Names.SyncTrigger(t, "0001_" + Plain)), Plain);
         Assert.Equal([Names.SyncTrigger(t, "x")], D.SyncTriggerObjects(Names.SyncTrigger(t, "x")));
     }
+
+    public static IEnumerable<object[]> KeyCountData => KeyCounts.Select(k => new object[] { k });
 
     [Fact]
     public void Sync_trigger_reverse_directions_are_skipped_during_backfill()
@@ -262,36 +319,54 @@ public sealed class SqlServerDialectTSqlTests
 
     // ---- backfill and counting ----------------------------------------------------------------------
 
-    public static IEnumerable<object[]> KeyCases =>
-        from n in TSqlNames.All
-        from keys in new[] { 1, 3 }
-        from lower in new[] { false, true }
-        select new object[] { n.Name, n.Marker, keys, lower };
+    /// <summary>The backfill and counting statements over <paramref name="t"/>: (what, sql).</summary>
+    private static List<(string What, string Sql)> BackfillStatements(QualifiedName t, string name, List<string> keys, bool hasLower)
+    {
+        var where = $"{D.Column(N(name, "_new"))} IS NULL";
+        return
+        [
+            ("BatchEnd", D.BatchEnd(t, keys, hasLower)),
+            ("MaxKey", D.MaxKey(t, keys)),
+            ("UpdateRange", D.UpdateRange(t, keys, hasLower, [(N(name, "_new"), D.Column(name)), ("Other", "(1)")], where)),
+            ("CountRange", D.CountRange(t, keys, hasLower, where)),
+            ("CountWhere", D.CountWhere(t, where)),
+            ("CountRows", D.CountRows(t)),
+            ("EvaluateRange", D.EvaluateRange(t, keys, hasLower, D.Converted(D.Column(name), "int"))),
+            ("EvaluateRange without key", D.EvaluateRange(t, [], false, D.Column(name))),
+            ("CompileExpression", D.CompileExpression(t, D.Column(name), [])),
+            ("CompileExpression with planned columns", D.CompileExpression(t, $"UPPER({D.Column(N(name, "_new"))})", [N(name, "_new")])),
+            ("VersionHistogram", D.VersionHistogram(t, name)),
+            ("VersionHistogramRange", D.VersionHistogramRange(t, keys, hasLower, name)),
+            ("VersionHistogram where", D.VersionHistogram(t, name, where)),
+            ("VersionHistogramRange where", D.VersionHistogramRange(t, keys, hasLower, name, where)),
+        ];
+    }
 
-    [Theory, MemberData(nameof(KeyCases))]
-    public void Backfill_and_counting_statements(string name, string marker, int keyCount, bool hasLower)
+    [Theory, MemberData(nameof(Spellings))]
+    public void Backfill_and_counting_statements_every_spelling(string name, string marker)
     {
         var t = TSqlNames.Table(name);
-        var keys = Enumerable.Range(0, keyCount).Select(i => i == 0 ? name : N(name, $"_k{i}")).ToList();
-        var where = $"{D.Column(N(name, "_new"))} IS NULL";
-        var batchEnd = D.BatchEnd(t, keys, hasLower);
-        Check(batchEnd, marker);
-        Check(D.MaxKey(t, keys), marker);
-        var update = D.UpdateRange(t, keys, hasLower, [(N(name, "_new"), D.Column(name)), ("Other", "(1)")], where);
-        Check(update, marker);
-        Check(D.CountRange(t, keys, hasLower, where), marker);
-        Check(D.CountWhere(t, where), marker);
-        Check(D.CountRows(t), marker);
-        Check(D.EvaluateRange(t, keys, hasLower, D.Converted(D.Column(name), "int")), marker);
-        Check(D.EvaluateRange(t, [], false, D.Column(name)), marker);
-        Check(D.CompileExpression(t, D.Column(name), []), marker);
-        Check(D.CompileExpression(t, $"UPPER({D.Column(N(name, "_new"))})", [N(name, "_new")]), marker);
-        Check(D.VersionHistogram(t, name), marker);
-        Check(D.VersionHistogramRange(t, keys, hasLower, name), marker);
-        Check(D.VersionHistogram(t, name, where), marker);
-        Check(D.VersionHistogramRange(t, keys, hasLower, name, where), marker);
-        Assert.Contains("COUNT_BIG(CASE WHEN (", D.VersionHistogram(t, name, where));
+        foreach (var keyCount in KeyCounts)
+            foreach (var hasLower in Both)
+                foreach (var (_, sql) in BackfillStatements(t, name, Keys(name, keyCount), hasLower))
+                    Check(sql, marker, name: name);
+    }
 
+    public static IEnumerable<object[]> KeyCases =>
+        from keys in KeyCounts
+        from lower in Both
+        select new object[] { keys, lower };
+
+    [Theory, MemberData(nameof(KeyCases))]
+    public void Backfill_and_counting_statements(int keyCount, bool hasLower)
+    {
+        var t = TSqlNames.Table(Plain);
+        var statements = BackfillStatements(t, Plain, Keys(Plain, keyCount), hasLower).ToDictionary(s => s.What, s => s.Sql);
+        foreach (var sql in statements.Values) Check(sql, Plain);
+        Assert.Contains("COUNT_BIG(CASE WHEN (", statements["VersionHistogram where"]);
+
+        var batchEnd = statements["BatchEnd"];
+        var update = statements["UpdateRange"];
         for (var i = 0; i < keyCount; i++)
         {
             Assert.Contains($"@hi_{i}", batchEnd);

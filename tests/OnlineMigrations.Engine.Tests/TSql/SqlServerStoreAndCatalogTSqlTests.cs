@@ -5,36 +5,50 @@ using Xunit;
 
 namespace OnlineMigrations.Engine.Tests.TSql;
 
-/// <summary>The state store's SQL on SQL Server (with store schemas that need quoting) and every catalog
-/// query parse, on SQL Server 2016 as well as the newest parser.</summary>
+/// <summary>The state store's SQL on SQL Server and every catalog query parse, on SQL Server 2016 as well
+/// as the newest parser. Store schemas that need quoting (<see cref="TSqlNames"/>) are tested once for the
+/// store's DDL and once for its queries; the other tests use the default schema.</summary>
 public sealed class SqlServerStoreAndCatalogTSqlTests
 {
-    public static IEnumerable<object[]> Schemas =>
-        TSqlNames.Data.Prepend([SqlServerStoreSql.DefaultSchema, SqlServerStoreSql.DefaultSchema]);
+    private const string Default = SqlServerStoreSql.DefaultSchema;
 
-    private static void Check(string sql, string marker)
+    public static IEnumerable<object[]> Spellings => TSqlNames.Data;
+
+    private static void Check(string sql, string marker, string? schema = null)
     {
         TSqlAssert.Parses(sql);
         TSqlAssert.Parses(sql, SqlVersion.Sql130);
         TSqlAssert.OnlyQuoted(sql, marker);
+        if (schema is not null) TSqlAssert.RoundTrips(sql, schema);
     }
 
-    [Theory, MemberData(nameof(Schemas))]
-    public void Every_upgrade_statement_parses(string schema, string marker)
+    /// <summary>Every DDL statement of every store upgrade, the existence probe, and the CREATE SCHEMA that
+    /// runs through dynamic SQL (the inner statement is checked too).</summary>
+    private static IEnumerable<string> StoreDdl(SqlServerStoreSql store)
     {
-        var store = new SqlServerStoreSql(schema);
-        var upgrades = store.Upgrades.Count;
-        Assert.Equal(StoreSql.CurrentVersion, upgrades);
         var statements = store.Upgrades.SelectMany(u => u).ToList();
         Assert.NotEmpty(statements);
-        foreach (var sql in statements) Check(sql, marker);
-        Check(store.StoreExists, marker);
+        foreach (var sql in statements) yield return sql;
+        yield return store.StoreExists;
+        var inner = FindInner(TSqlAssert.Parses(statements[0]));
+        Assert.NotNull(inner);
+        yield return inner;
+    }
 
-        // CREATE SCHEMA runs through dynamic SQL: check the inner statement too.
-        var createSchema = TSqlAssert.Parses(statements[0]);
-        var literal = FindInner(createSchema);
-        Assert.NotNull(literal);
-        Check(literal, marker);
+    [Theory, MemberData(nameof(Spellings))]
+    public void Store_DDL_every_spelling(string schema, string marker)
+    {
+        var store = new SqlServerStoreSql(schema);
+        Assert.Equal(StoreSql.CurrentVersion, store.Upgrades.Count);
+        foreach (var sql in StoreDdl(store)) Check(sql, marker, schema);
+    }
+
+    [Fact]
+    public void Every_upgrade_statement_parses()
+    {
+        var store = new SqlServerStoreSql(Default);
+        Assert.Equal(StoreSql.CurrentVersion, store.Upgrades.Count);
+        foreach (var sql in StoreDdl(store)) Check(sql, Default);
     }
 
     private static string? FindInner(TSqlFragment fragment)
@@ -51,36 +65,53 @@ public sealed class SqlServerStoreAndCatalogTSqlTests
             Inner ??= string.Concat(node.Strings.OfType<StringLiteral>().Select(s => s.Value));
     }
 
-    public static IEnumerable<object[]> QueryCases()
+    private static readonly string[] TimestampColumns = ["ExpandStartedAt", "ExpandedAt", "MigrateStartedAt", "MigratedAt", "ContractStartedAt", "CompletedAt", "RollbackStartedAt", "RolledBackAt"];
+
+    private static IEnumerable<string> QueryProperties() =>
+        typeof(StoreSql).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.PropertyType == typeof(string) && p.Name is not (nameof(StoreSql.Location))).Select(p => p.Name);
+
+    private static string Query(StoreSql store, string property) => (string)typeof(StoreSql).GetProperty(property)!.GetValue(store)!;
+
+    /// <summary>Every query the store runs: each string property, each timestamp update, each journal read.</summary>
+    private static IEnumerable<string> StoreQueries(SqlServerStoreSql store)
     {
-        foreach (var n in Schemas)
-            foreach (var p in typeof(StoreSql).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.PropertyType == typeof(string)))
-                if (p.Name is not (nameof(StoreSql.Location)))
-                    yield return [n[0], n[1], p.Name];
+        foreach (var p in QueryProperties()) yield return Query(store, p);
+        foreach (var column in TimestampColumns) yield return store.SetTimestamp(column);
+        foreach (var byMigration in new[] { false, true })
+            foreach (var last in new int?[] { null, 20 })
+                yield return store.SelectJournal(byMigration, last);
     }
+
+    [Theory, MemberData(nameof(Spellings))]
+    public void Store_queries_every_spelling(string schema, string marker)
+    {
+        var store = new SqlServerStoreSql(schema);
+        var queries = StoreQueries(store).ToList();
+        Assert.True(queries.Count > 30, $"only {queries.Count} store queries");
+        foreach (var sql in queries) Check(sql, marker, schema);
+        Assert.StartsWith("schema [", store.Location);
+    }
+
+    public static IEnumerable<object[]> QueryCases() => QueryProperties().Select(p => new object[] { p });
 
     [Theory, MemberData(nameof(QueryCases))]
-    public void Every_query_property_parses(string schema, string marker, string property)
-    {
-        var store = new SqlServerStoreSql(schema);
-        var sql = (string)typeof(StoreSql).GetProperty(property)!.GetValue(store)!;
-        Check(sql, marker);
-    }
+    public void Every_query_property_parses(string property) => Check(Query(new SqlServerStoreSql(Default), property), Default);
 
-    [Theory, MemberData(nameof(Schemas))]
-    public void Parameterised_queries_parse(string schema, string marker)
+    [Fact]
+    public void Parameterised_queries_parse()
     {
-        var store = new SqlServerStoreSql(schema);
-        foreach (var column in new[] { "ExpandStartedAt", "ExpandedAt", "MigrateStartedAt", "MigratedAt", "ContractStartedAt", "CompletedAt", "RollbackStartedAt", "RolledBackAt" })
+        var store = new SqlServerStoreSql(Default);
+        foreach (var column in TimestampColumns)
         {
             Assert.Contains(column, StoreSql.MigrationColumns);
-            Check(store.SetTimestamp(column), marker);
+            Check(store.SetTimestamp(column), Default);
         }
         foreach (var byMigration in new[] { false, true })
             foreach (var last in new int?[] { null, 20 })
             {
                 var sql = store.SelectJournal(byMigration, last);
-                Check(sql, marker);
+                Check(sql, Default);
                 Assert.Equal(byMigration, sql.Contains("@id"));
                 Assert.Equal(last is not null, sql.Contains("TOP (@last)"));
                 Assert.EndsWith("ORDER BY Id;", sql);

@@ -149,6 +149,29 @@ public static class TSqlAssert
         if (bad.Count > 0) Fail(sql, Newest, bad.Prepend($"the identifier part `{marker}` appears outside [brackets] and N'' literals:"));
     }
 
+    /// <summary>
+    /// Asserts that the server reads <paramref name="name"/> back exactly from <paramref name="sql"/>: the
+    /// parsed statement holds an identifier whose value is the name, or an N'' literal whose value is the
+    /// name or holds it bracket-quoted (for OBJECT_ID, sp_rename and dynamic SQL). A name escaped the wrong
+    /// way (`'` doubled inside brackets, `]` not doubled) parses as some other name and fails here.
+    /// </summary>
+    public static void RoundTrips(string sql, string name)
+    {
+        var visitor = new NameVisitor(name);
+        ParseScript(sql, Newest).Accept(visitor);
+        if (!visitor.Found)
+            Fail(sql, Newest, [$"no identifier or N'' literal of the statement reads back as `{name}`"]);
+    }
+
+    private sealed class NameVisitor(string name) : TSqlFragmentVisitor
+    {
+        private readonly string _bracketed = "[" + name.Replace("]", "]]", StringComparison.Ordinal) + "]";
+        public bool Found { get; private set; }
+        public override void Visit(Identifier node) => Found |= node.Value == name;
+        public override void Visit(StringLiteral node) =>
+            Found |= node.Value == name || node.Value.Contains(_bracketed, StringComparison.Ordinal);
+    }
+
     private static int CountOccurrences(string text, string marker)
     {
         var n = 0;

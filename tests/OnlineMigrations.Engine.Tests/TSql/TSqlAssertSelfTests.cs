@@ -66,4 +66,15 @@ public sealed class TSqlAssertSelfTests
         Assert.ThrowsAny<XunitException>(() => TSqlAssert.OnlyQuoted("SELECT [we]ird] FROM [dbo].[t];", "we]"));
         Assert.ThrowsAny<XunitException>(() => TSqlAssert.OnlyQuoted("SELECT 'has space' FROM has space;", "has space"));
     }
+
+    [Fact]
+    public void RoundTrips_fails_when_the_name_reads_back_as_another()
+    {
+        TSqlAssert.RoundTrips("SELECT [we]]ird] FROM [dbo].[t];", "we]ird");
+        TSqlAssert.RoundTrips("SELECT OBJECT_ID(N'[it''s].[t]');", "it's");
+        TSqlAssert.RoundTrips("EXEC sp_rename N'[dbo].[t].[a]', N'it''s', N'COLUMN';", "it's");
+        Assert.ThrowsAny<XunitException>(() => TSqlAssert.RoundTrips("SELECT [it''s] FROM [dbo].[t];", "it's"));
+        Assert.ThrowsAny<XunitException>(() => TSqlAssert.RoundTrips("SELECT [has_space] FROM [dbo].[t];", "has space"));
+        Assert.ThrowsAny<XunitException>(() => TSqlAssert.RoundTrips("SELECT OBJECT_ID(N'[we]ird].[t]');", "we]ird"));
+    }
 }
