@@ -71,6 +71,29 @@ public sealed class SqlServerKeepsConstraintsTests
     }
 
     [Fact]
+    public void A_migration_expanded_by_an_earlier_version_is_contracted_from_the_facts_that_version_saved()
+    {
+        // Earlier versions saved no SeenTable: what expand saw and decided were string facts, lists joined by U+001F.
+        var op = new RenameColumn { Table = T, From = "Rack", To = "RackNo" };
+        var m = Migration(op);
+        var facts = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["$.operations[0].renameColumn:fromType"] = "int",
+            ["$.operations[0].renameColumn:indexes"] = "IX_Instances_Rack",
+            ["$.operations[0].renameColumn:uniqueConstraints"] = "",
+            ["$.operations[0].renameColumn:renameInPlace"] = "true",
+            ["$.operations[0].renameColumn:temporaryDefault"] = "DF_Instances_Rack__om_1234",
+        };
+        var after = Catalog().Column(T, new ColumnInfo("RackNo", "int", true, null, null, false, false));
+        var step = Assert.Single(op.Contract(new OperationContext(D, m, after, false) { Facts = facts }).ToList());
+        Assert.Contains(step.Statements, x => x.Contains("DROP INDEX [IX_Instances_Rack", StringComparison.Ordinal));
+        Assert.Contains(step.Statements, x => x.Contains("DROP CONSTRAINT [DF_Instances_Rack__om_1234]", StringComparison.Ordinal));
+        // Without the facts (and with nothing seen) there is no index to drop: the facts are what it read.
+        var bare = Assert.Single(op.Contract(new OperationContext(D, m, after, false) { Facts = new() { ["$.operations[0].renameColumn:renameInPlace"] = "true" } }).ToList());
+        Assert.DoesNotContain(bare.Statements, x => x.Contains("DROP INDEX", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void DropColumn_of_a_NOT_NULL_column_without_a_default_lets_inserts_omit_it_from_expand_on()
     {
         var op = new DropColumn { Table = T, Column = "Name" };

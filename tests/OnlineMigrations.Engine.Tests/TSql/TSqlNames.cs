@@ -17,6 +17,8 @@ public static class TSqlNames
         ("Ünïcødé_名前", "Ünïcødé_名前"),
         (";--drop", ";--drop"),
         (Long128, Long128),
+        // A reserved word: unquoted it would not parse at all.
+        ("Order", "Order"),
     ];
 
     public static IEnumerable<object[]> Data => All.Select(n => new object[] { n.Name, n.Marker });
