@@ -32,7 +32,7 @@ public sealed class AddColumn : Operation
     public override IEnumerable<Touch> Touches => [new(Table, Column.Name, Destructive: false)];
 
     public override void Apply(OperationContext c, PlannedSchema schema) =>
-        schema.AddColumn(Table, new ColumnInfo(Column.Name, Column.Type, Nullable: c.Fact(this, NotNullAtExpand) != "true", Column.Collation, Column.Default, Identity: false, Computed: false));
+        schema.AddColumn(Table, new ColumnInfo(Column.Name, Column.Type, Nullable: !c.Decision(this).NotNullAtExpand, Column.Collation, Column.Default, Identity: false, Computed: false));
 
     public override IEnumerable<Step> Expand(OperationContext c)
     {
@@ -52,14 +52,13 @@ public sealed class AddColumn : Operation
                     c.Dialect.AddsNotNullColumnWithDefault
                         ? "Give the column a constant \"default\" (it is then NOT NULL from expand on), or keep it nullable (\"nullable\": true)."
                         : "Keep the column nullable (\"nullable\": true), or make it NOT NULL on SQL Server.");
-            c.SetFact(this, NotNullAtExpand, "true");
+            c.Decide(this, d => d with { NotNullAtExpand = true });
             yield return new Step($"add column {Table}.{Column.Name} (NOT NULL, existing rows read its default)", [c.Dialect.AddColumn(Table, Column)]);
             yield break;
         }
         yield return new Step($"add column {Table}.{Column.Name}", [c.Dialect.AddColumn(Table, Column with { Nullable = true })]);
     }
 
-    private const string NotNullAtExpand = "notNullAtExpand";
 
     /// <summary>What fills a row written without the column: <c>up</c>, else the column's default (SQL Server leaves
     /// existing rows NULL when it adds a nullable column with a default; SQLite shows them the default).</summary>
@@ -70,7 +69,7 @@ public sealed class AddColumn : Operation
     [
         new FillRule(Table, Column.Name, Up)
         {
-            NotNull = c.Fact(this, NotNullAtExpand) == "true",
+            NotNull = c.Decision(this).NotNullAtExpand,
             Default = Column.Default,
             Type = Column.Type,
             OldShape = c.Catalog.TableExists(Table)
@@ -100,7 +99,7 @@ public sealed class AddColumn : Operation
     public override IEnumerable<RemainingCheck> Remaining(OperationContext c)
     {
         var col = c.Dialect.Column(Column.Name);
-        var notNullNow = c.Fact(this, NotNullAtExpand) == "true";
+        var notNullNow = c.Decision(this).NotNullAtExpand;
         // A column that becomes NOT NULL at contract must have a value in every row first.
         if (!Column.Nullable && !notNullNow) yield return new RemainingCheck($"rows of {Table} whose {Column.Name} is still NULL (it becomes NOT NULL at contract)") { Table = Table, Predicate = $"{col} IS NULL" };
         else if (Fill is not null) yield return new RemainingCheck($"rows of {Table} whose new column {Column.Name} is still empty") { Table = Table, Predicate = StillToFill(c) };
@@ -108,7 +107,7 @@ public sealed class AddColumn : Operation
 
     public override IEnumerable<Step> Contract(OperationContext c)
     {
-        if (Column.Nullable || c.Fact(this, NotNullAtExpand) == "true") yield break;
+        if (Column.Nullable || c.Decision(this).NotNullAtExpand) yield break;
         var indexes = c.Catalog.Indexes(Table).Where(i => i.Covers(Column.Name)).ToList();
         foreach (var step in FinalNotNull.Steps(c, Table, Column.Name, Column.Type, indexes)) yield return step;
     }

@@ -73,7 +73,7 @@ public sealed class AlterColumn : Operation
                     (c.Dialect.AddsNotNullColumnWithDefault ? "Give the column a constant \"default\" (the shadow is then NOT NULL from expand on), " : "") +
                     "give \"nullable\": true to accept a nullable column deliberately, or make this change on SQL Server.");
             notNullNow = true;
-            c.SetFact(this, NotNullAtExpand, "true");
+            c.Decide(this, d => d with { NotNullAtExpand = true });
         }
 
         var shadow = c.ShadowName(Column);
@@ -132,7 +132,6 @@ public sealed class AlterColumn : Operation
 
     public override IEnumerable<string> MovesIndexes(OperationContext c) => OldIndexNames(c);
 
-    private const string NotNullAtExpand = "notNullAtExpand";
 
     // down computes the old column from the new value: its references to the column's name are to the shadow,
     // which is what new code wrote (the old column still holds the value before the write).
@@ -144,7 +143,7 @@ public sealed class AlterColumn : Operation
             Type = ShadowType(c),
             ColumnType = OldType(c) ?? c.Catalog.Column(Table, Column)?.Type,
             Default = Default ?? c.Catalog.Column(Table, Column)?.Default,
-            NotNull = c.Fact(this, NotNullAtExpand) == "true",
+            NotNull = c.Decision(this).NotNullAtExpand,
         };
     }
 
@@ -184,7 +183,7 @@ public sealed class AlterColumn : Operation
                     interim.Filter is null ? null : c.Dialect.RenameColumnIn(interim.Filter, shadow, Column, c.Catalog.Names))));
         }
         if (statements.Count > 0) yield return new Step($"swap the new {Table}.{Column} into place", statements) { EndsSync = Table };
-        if (!FinalNullable(c) && c.Fact(this, NotNullAtExpand) != "true")
+        if (!FinalNullable(c) && !c.Decision(this).NotNullAtExpand)
             foreach (var step in FinalNotNull.Steps(c, Table, Column, ShadowType(c)!, OldIndexes(c)))
                 yield return step;
     }

@@ -12,8 +12,6 @@ namespace OnlineMigrations.Engine.Operations;
 /// </summary>
 internal static class OmittedColumn
 {
-    private const string MadeNullable = "madeNullable";
-    private const string TemporaryDefaultFact = "temporaryDefault";
     private const string TypeFact = "omittedType"; // read from plans saved by earlier versions
 
     private static string TemporaryDefault(OperationContext c, QualifiedName table, string column) =>
@@ -26,14 +24,14 @@ internal static class OmittedColumn
         if (column.Nullable || column.Default is not null) return null;
         if (c.Dialect.ChangesNullability && (!indexed || c.Dialect.RelaxesIndexedColumn(column.Type)))
         {
-            c.SetFact(op, MadeNullable, "true");
+            c.Decide(op, d => d with { MadeNullable = true });
             return new Step($"make {table}.{column.Name} nullable ({why})", [c.Dialect.MakeNullable(table, column)]);
         }
         if (c.Dialect.AddsDefaultLater && c.Dialect.DropsDefaultByName)
         {
             var name = TemporaryDefault(c, table, column.Name);
             c.RequireFree(op, $"temporary default {name}", c.Catalog.ObjectNameHolder(new QualifiedName(table.Schema, name)));
-            c.SetFact(op, TemporaryDefaultFact, name);
+            c.Decide(op, d => d with { TemporaryDefault = name });
             return new Step($"give {table}.{column.Name} a temporary default ({why})",
                 [c.Dialect.AddDefault(table, column.Name, name, c.Dialect.Placeholder(column.Type))]);
         }
@@ -44,10 +42,10 @@ internal static class OmittedColumn
     }
 
     /// <summary>True when expand made the column nullable (contract or undo makes it NOT NULL again: an offline step).</summary>
-    public static bool WasMadeNullable(OperationContext c, Operation op) => c.Fact(op, MadeNullable) == "true";
+    public static bool WasMadeNullable(OperationContext c, Operation op) => c.Decision(op).MadeNullable;
 
     /// <summary>True when expand gave the column a temporary default, which contract or undo drops.</summary>
-    public static string? TemporaryDefaultOf(OperationContext c, Operation op) => c.Fact(op, TemporaryDefaultFact);
+    public static string? TemporaryDefaultOf(OperationContext c, Operation op) => c.Decision(op).TemporaryDefault;
 
     /// <summary>The column's type at expand as ALTER COLUMN must repeat it (collation included), for the NOT NULL that restores it.</summary>
     public static string? TypeOf(OperationContext c, Operation op, string column) =>

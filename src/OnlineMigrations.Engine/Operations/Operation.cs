@@ -64,23 +64,39 @@ public sealed class OperationContext(IDialect dialect, MigrationDefinition migra
     public List<string> Warnings { get; init; } = [];
 
     /// <summary>The same context over another catalog (the planned schema of an expand), sharing facts and warnings.</summary>
-    public OperationContext Over(ICatalog catalog) => new(Dialect, Migration, catalog, AllowOffline) { Facts = Facts, Warnings = Warnings, Seen = Seen, ExpandSteps = ExpandSteps };
+    public OperationContext Over(ICatalog catalog) => new(Dialect, Migration, catalog, AllowOffline) { Facts = Facts, Decided = Decided, Warnings = Warnings, Seen = Seen, ExpandSteps = ExpandSteps };
 
-    /// <summary>What expand found in the catalog and later phases need (for example that a renamed column
-    /// was NOT NULL before expand made it nullable). Saved with the migration's state.</summary>
-    public Dictionary<string, string> Facts { get; init; } = new(StringComparer.Ordinal);
+    /// <summary>What each operation decided at expand (see <see cref="ExpandDecision"/>), by its JSON path; saved with the migration.</summary>
+    public Dictionary<string, ExpandDecision> Decided { get; init; } = new(StringComparer.Ordinal);
 
-    public string? Fact(Operation op, string name) => Facts.TryGetValue($"{op.JsonPath}:{name}", out var v) ? v : null;
+    /// <summary>What <paramref name="op"/> decided at expand; for a migration expanded by an earlier version, read from its facts.</summary>
+    public ExpandDecision Decision(Operation op) =>
+        Decided.TryGetValue(op.JsonPath, out var d) ? d : new ExpandDecision
+        {
+            NotNullAtExpand = Fact(op, "notNullAtExpand") == "true",
+            MadeNullable = Fact(op, "madeNullable") == "true",
+            TemporaryDefault = Fact(op, "temporaryDefault"),
+            RenameInPlace = Fact(op, "renameInPlace") == "true",
+            DefaultOnTo = Fact(op, "defaultOnTo"),
+        };
+
+    /// <summary>Records a decision of <paramref name="op"/> at expand.</summary>
+    public void Decide(Operation op, Func<ExpandDecision, ExpandDecision> change) => Decided[op.JsonPath] = change(Decision(op));
 
     /// <summary>The table each operation saw when expand planned it (see <see cref="SeenTable"/>); null for a migration expanded before this was saved.</summary>
     public Dictionary<string, SeenTable>? Seen { get; init; }
 
-    /// <summary>What <paramref name="op"/> saw of its table at expand, or null (not planned yet, or saved by an older version: then its facts tell).</summary>
+    /// <summary>What <paramref name="op"/> saw of its table at expand, or null (not planned yet, or saved by an earlier version: then its facts tell).</summary>
     public SeenTable? Saw(Operation op) => Seen is not null && Seen.TryGetValue(op.JsonPath, out var s) ? s : null;
 
     /// <summary>The expand steps of each owner (see SavedPlans.ExpandSteps); null for a migration expanded before these were saved.</summary>
     public Dictionary<string, List<string>>? ExpandSteps { get; init; }
-    public void SetFact(Operation op, string name, string value) => Facts[$"{op.JsonPath}:{name}"] = value;
+
+    /// <summary>What earlier versions saved instead of <see cref="Decided"/>, <see cref="Seen"/> and <see cref="ExpandSteps"/>: strings by
+    /// "$.operations[i].kind:name", lists joined by U+001F. Read only for migrations they expanded; nothing writes them any more.</summary>
+    public Dictionary<string, string> Facts { get; init; } = new(StringComparer.Ordinal);
+
+    public string? Fact(Operation op, string name) => Facts.TryGetValue($"{op.JsonPath}:{name}", out var v) ? v : null;
 
     /// <summary>The internal name of the shadow column an alterColumn keeps beside <paramref name="column"/>.</summary>
     public string ShadowName(string column) => Names.Internal(column, "om_" + Names.ShortHash(Migration.Id));

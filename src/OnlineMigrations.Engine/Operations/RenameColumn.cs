@@ -62,7 +62,7 @@ public sealed class RenameColumn : Operation
     public override void Apply(OperationContext c, PlannedSchema schema)
     {
         if (c.Catalog.Column(Table, From) is { } old)
-            schema.AddColumn(Table, old with { Name = To, Nullable = true, Default = c.Fact(this, "defaultOnTo"), Identity = false });
+            schema.AddColumn(Table, old with { Name = To, Nullable = true, Default = c.Decision(this).DefaultOnTo, Identity = false });
     }
 
     public override IEnumerable<Step> Expand(OperationContext c)
@@ -88,14 +88,18 @@ public sealed class RenameColumn : Operation
         // as they were, with no offline step. One that expand made nullable gives way to the new column, which
         // is made NOT NULL at contract, offline. A nullable one gives way to the new column too.
         string? defaultOnTo = null;
-        if (!from.Nullable && !OmittedColumn.WasMadeNullable(c, this)) c.SetFact(this, "renameInPlace", "true");
+        if (!from.Nullable && !OmittedColumn.WasMadeNullable(c, this)) c.Decide(this, d => d with { RenameInPlace = true });
         else if (from.Default is not null && !c.Dialect.AddsDefaultLater)
         {
             // The engine cannot add a default at contract (SQLite): the new column has it from expand, and the
             // trigger treats a row holding just the default as not written (MirrorRule.ToDefault). A default it
             // cannot add to a table with rows (CURRENT_TIMESTAMP) makes contract rename the old column in place.
-            if (c.Dialect.CanAddColumnWithDefault(from.Default)) c.SetFact(this, "defaultOnTo", defaultOnTo = from.Default);
-            else c.SetFact(this, "renameInPlace", "true");
+            if (c.Dialect.CanAddColumnWithDefault(from.Default))
+            {
+                defaultOnTo = from.Default;
+                c.Decide(this, d => d with { DefaultOnTo = defaultOnTo });
+            }
+            else c.Decide(this, d => d with { RenameInPlace = true });
         }
         // Otherwise the new column takes the old one's default only at contract: with a default during expand, a row
         // old code inserts would carry the default in the new column, and the trigger could not tell it from a value
@@ -109,7 +113,7 @@ public sealed class RenameColumn : Operation
     }
 
     public override IEnumerable<SyncRule> SyncRules(OperationContext c) =>
-        [new MirrorRule(Table, From, To) { ToDefault = c.Fact(this, "defaultOnTo"), Type = FromType(c) }];
+        [new MirrorRule(Table, From, To) { ToDefault = c.Decision(this).DefaultOnTo, Type = FromType(c) }];
 
     // Wherever the two differ: on SQLite a new column added with a default shows it in every existing row, so
     // "the new column is still NULL" would never copy those rows.
@@ -142,7 +146,7 @@ public sealed class RenameColumn : Operation
 
     public override IEnumerable<Step> Contract(OperationContext c)
     {
-        if (c.Fact(this, "renameInPlace") == "true")
+        if (c.Decision(this).RenameInPlace)
         {
             // The old column's indexes and constraints follow it through the rename; the interim ones on the new column go.
             var inPlace = OriginalIndexes(c).Select(name => c.Dialect.DropIndex(Table, InterimIndexName(c, name))).ToList();
@@ -172,7 +176,7 @@ public sealed class RenameColumn : Operation
         if (fromLive)
         {
             statements.AddRange(c.Dialect.DropColumn(Table, From));
-            if (FromDefault(c) is { } expression && c.Fact(this, "defaultOnTo") is null && c.Dialect.AddsDefaultLater)
+            if (FromDefault(c) is { } expression && c.Decision(this).DefaultOnTo is null && c.Dialect.AddsDefaultLater)
                 statements.Add(c.Dialect.AddDefault(Table, To, Names.Internal($"DF_{Table.Name}_{To}", "om"), expression));
         }
         if (statements.Count > 0) yield return new Step($"drop column {Table}.{From} and move its indexes to {To}", statements) { EndsSync = Table };

@@ -8,7 +8,7 @@ namespace OnlineMigrations.Engine.Phases;
 public sealed record ExpandPlan(MigrationDefinition Migration, IReadOnlyList<Step> Steps, IReadOnlyList<string> Warnings, bool Resuming, string? Problem = null)
 {
     /// <summary>What planning decided and saw, saved for contract and rollback.</summary>
-    public Dictionary<string, string>? Facts { get; init; }
+    public Dictionary<string, ExpandDecision>? Decided { get; init; }
     public Dictionary<string, SeenTable>? Seen { get; init; }
     public Dictionary<string, List<string>>? ExpandSteps { get; init; }
 
@@ -87,7 +87,7 @@ public sealed class Expander(TargetDatabase target)
         {
             throw new MigrationException(new ErrorId(e.ErrorId, e.Kind), $"Migration '{migration.Id}': {e.Message}", e.RecommendedAction, e) { MigrationId = migration.Id };
         }
-        return new ExpandPlan(migration, steps, context.Warnings, Resuming: false) { Facts = context.Facts, Seen = context.Seen, ExpandSteps = context.ExpandSteps, ExpressionFailures = failures };
+        return new ExpandPlan(migration, steps, context.Warnings, Resuming: false) { Decided = context.Decided, Seen = context.Seen, ExpandSteps = context.ExpandSteps, ExpressionFailures = failures };
     }
 
     /// <summary>Refuses a migration that touches what another open migration changes in a conflicting way.</summary>
@@ -135,7 +135,7 @@ public sealed class Expander(TargetDatabase target)
         foreach (var w in plan.Warnings) target.Reporter.Warning($"{id}: {w}");
         if (!plan.Resuming)
         {
-            var plans = new SavedPlans { Facts = plan.Facts ?? new(StringComparer.Ordinal), Seen = plan.Seen, ExpandSteps = plan.ExpandSteps };
+            var plans = new SavedPlans { Decided = plan.Decided, Seen = plan.Seen, ExpandSteps = plan.ExpandSteps };
             plans.Steps[nameof(Phase.Expanding)] = plan.Steps.Select(SavedStep.From).ToList();
             target.Session.InTransaction(() =>
             {

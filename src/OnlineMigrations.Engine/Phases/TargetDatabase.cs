@@ -121,5 +121,6 @@ public sealed class OperationContextFactory(TargetDatabase target, bool allowOff
             {
                 // A copy: planning a phase must not change what the store holds until that phase saves it.
                 Facts = new(saved.Facts, StringComparer.Ordinal), Seen = saved.Seen, ExpandSteps = saved.ExpandSteps,
+                Decided = saved.Decided is null ? new(StringComparer.Ordinal) : new(saved.Decided, StringComparer.Ordinal),
             };
 }

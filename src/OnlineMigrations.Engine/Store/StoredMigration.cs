@@ -67,7 +67,9 @@ public sealed class StoredMigration
 /// <summary>The steps planned for each phase when it started, and the facts expand found.</summary>
 public sealed class SavedPlans
 {
-    /// <summary>What each operation decided at expand (a column made nullable, a rename done in place), by "$.operations[i].kind:name".</summary>
+    /// <summary>What each operation decided at expand, by its JSON path (null in plans saved before it was kept).</summary>
+    public Dictionary<string, ExpandDecision>? Decided { get; set; }
+    /// <summary>What earlier versions saved instead of Decided and Seen (strings by "$.operations[i].kind:name"); read for their migrations only.</summary>
     public Dictionary<string, string> Facts { get; set; } = new(StringComparer.Ordinal);
     public Dictionary<string, List<SavedStep>> Steps { get; set; } = new(StringComparer.Ordinal);
     /// <summary>The table each operation saw when expand planned it, by the operation's JSON path (null in plans saved before it was kept).</summary>

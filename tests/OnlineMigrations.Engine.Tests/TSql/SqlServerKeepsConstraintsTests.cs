@@ -37,7 +37,7 @@ public sealed class SqlServerKeepsConstraintsTests
         // As expand left it: Name nullable, DisplayName added.
         var after = new FakeCatalog(SqlServerEditions.Enterprise2019)
             .Table(T, ["Id"], ("Id", "int", false), ("Name", "nvarchar(64)", true), ("Rack", "int", false), ("DisplayName", "nvarchar(64)", true));
-        var later = new OperationContext(D, c.Migration, after, false) { Facts = c.Facts, Seen = c.Seen, ExpandSteps = c.ExpandSteps };
+        var later = new OperationContext(D, c.Migration, after, false) { Decided = c.Decided, Seen = c.Seen, ExpandSteps = c.ExpandSteps };
         var contract = op.Contract(later).ToList();
         var notNull = Assert.Single(contract, s => s.Name.Contains("make dbo.Instances.DisplayName NOT NULL"));
         Assert.NotNull(notNull.OfflineReason);
@@ -51,7 +51,7 @@ public sealed class SqlServerKeepsConstraintsTests
         var c = new OperationContext(D, Migration(op), Catalog(), allowOffline: false) { Seen = new(), ExpandSteps = new() };
         Assert.DoesNotContain(Planner.Expand(c).ToList(), s => s.Name.Contains("nullable"));
         var after = Catalog().Column(T, new ColumnInfo("State", "varchar(16)", true, "Latin1_General_CS_AS", null, false, false));
-        var contract = op.Contract(new OperationContext(D, c.Migration, after, false) { Facts = c.Facts, Seen = c.Seen, ExpandSteps = c.ExpandSteps }).ToList();
+        var contract = op.Contract(new OperationContext(D, c.Migration, after, false) { Decided = c.Decided, Seen = c.Seen, ExpandSteps = c.ExpandSteps }).ToList();
         var step = Assert.Single(contract);
         Assert.Contains("in place", step.Name);
         Assert.Null(step.OfflineReason);
@@ -65,7 +65,7 @@ public sealed class SqlServerKeepsConstraintsTests
         var c = new OperationContext(D, Migration(op), Catalog(), allowOffline: true) { Seen = new(), ExpandSteps = new() };
         Assert.Contains(Planner.Expand(c).ToList(), s => s.Name.Contains("temporary default"));
         var after = Catalog().Column(T, new ColumnInfo("RackNo", "int", true, null, null, false, false));
-        var step = Assert.Single(op.Contract(new OperationContext(D, c.Migration, after, false) { Facts = c.Facts, Seen = c.Seen, ExpandSteps = c.ExpandSteps }).ToList());
+        var step = Assert.Single(op.Contract(new OperationContext(D, c.Migration, after, false) { Decided = c.Decided, Seen = c.Seen, ExpandSteps = c.ExpandSteps }).ToList());
         Assert.Contains("in place", step.Name);
         Assert.Contains(step.Statements, s => s.Contains("DROP CONSTRAINT", StringComparison.Ordinal));
     }
@@ -100,7 +100,7 @@ public sealed class SqlServerKeepsConstraintsTests
         var c = new OperationContext(D, Migration(op), Catalog(), allowOffline: false) { Seen = new(), ExpandSteps = new() };
         Assert.Contains(Planner.Expand(c).ToList(), s => s.Name.Contains("make dbo.Instances.Name nullable"));
         var relaxed = new FakeCatalog(SqlServerEditions.Enterprise2019).Table(T, ["Id"], ("Id", "int", false), ("Name", "nvarchar(64)", true));
-        var later = new OperationContext(D, c.Migration, relaxed, false) { Facts = c.Facts, Seen = c.Seen, ExpandSteps = c.ExpandSteps };
+        var later = new OperationContext(D, c.Migration, relaxed, false) { Decided = c.Decided, Seen = c.Seen, ExpandSteps = c.ExpandSteps };
         Assert.Contains(op.Rollback(later), s => s.Name.Contains("NOT NULL again"));
         Assert.Single(op.RollbackLoss(later));
     }

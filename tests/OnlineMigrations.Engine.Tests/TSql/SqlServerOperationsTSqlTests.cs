@@ -54,7 +54,10 @@ public sealed class SqlServerOperationsTSqlTests
         /// <summary>Plans everything an operation does, as the phases would, and parses it all.</summary>
         public void All(Operation op, MigrationDefinition m, FakeCatalog before, Func<FakeCatalog>? after, bool allowOffline = true)
         {
-            var c = new OperationContext(D, m, before, allowOffline);
+            // As Planner.Expand does: the operation's table as it saw it is saved for contract and rollback.
+            var seen = new Dictionary<string, SeenTable>(StringComparer.Ordinal);
+            if (op.Touches.Select(t => t.Table).FirstOrDefault() is { } touched && before.TableExists(touched)) seen[op.JsonPath] = SeenTable.Of(before, touched);
+            var c = new OperationContext(D, m, before, allowOffline) { Seen = seen };
             Add(op.Expand(c));
             var rules = op.SyncRules(c).ToList();
             foreach (var table in rules.Select(r => r.Table).Distinct())
@@ -92,7 +95,7 @@ public sealed class SqlServerOperationsTSqlTests
                 var keys = before.KeyColumns(r.Table);
                 if (keys.Count > 0) Sql(D.CountRange(r.Table, keys, true, r.Predicate));
             }
-            var later = new OperationContext(D, m, after?.Invoke() ?? before, allowOffline) { Facts = c.Facts };
+            var later = new OperationContext(D, m, after?.Invoke() ?? before, allowOffline) { Decided = c.Decided, Seen = c.Seen };
             Add(op.Contract(later));
             Add(op.Rollback(later));
             Add(op.RollbackUnfinished(later));
