@@ -82,8 +82,10 @@ Describe 'The backfill does not fire the reverse sync on <Provider>' -ForEach (G
         Initialize-TestOrders $db -Rows 40
         $t = Get-TestTableName $db 'Orders'
         # Old values that up reads as a number and down writes back differently: down(up(x)) <> x.
-        $lossy = [ordered]@{ 5 = '007'; 10 = ' 3'; 15 = '+5'; 38 = '0042' }
+        # (A hashtable, not [ordered]: an ordered dictionary reads an int index as a position.)
+        $lossy = @{ 5 = '007'; 10 = ' 3'; 15 = '+5'; 38 = '0042' }
         foreach ($id in $lossy.Keys) { Invoke-Sql $db "UPDATE $t SET Qty = @q WHERE Id = @id" -Parameters @{ q = $lossy[$id]; id = $id } | Out-Null }
+        ((Invoke-Sql $db "SELECT Qty FROM $t WHERE Id IN (5, 10, 15, 38) ORDER BY Id") | ForEach-Object { "<$($_.Qty)>" }) -join ' ' | Should -Be '<007> < 3> <+5> <0042>'
         Invoke-Sql $db "UPDATE $t SET Qty = NULL WHERE Id = 25" | Out-Null
         if ($Provider -eq 'Sqlite') { $op = '{ "alterColumn": { "table": "dbo.Orders", "column": "Qty", "type": "INTEGER", "up": "CAST([Qty] AS INTEGER)", "down": "CAST([Qty] AS TEXT)" } }' }
         else { $op = '{ "alterColumn": { "table": "dbo.Orders", "column": "Qty", "type": "int", "up": "TRY_CAST([Qty] AS int)", "down": "CAST([Qty] AS nvarchar(20))" } }' }
