@@ -63,6 +63,8 @@ public interface IDialect
     string AddDefault(QualifiedName table, string column, string constraintName, string expression);
     /// <summary>A harmless literal of the column's type, used as a temporary default that a sync trigger overwrites.</summary>
     string Placeholder(string type);
+    /// <summary>A default that differs for every row, for a temporary default under a unique index; null where the type cannot hold one.</summary>
+    string? UniquePlaceholder(string type) => null;
     string MakeNotNull(QualifiedName table, string column, string type);
     string RenameColumn(QualifiedName table, string from, string to);
     string RenameTable(QualifiedName from, QualifiedName to);

@@ -127,6 +127,17 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
         return "0";
     }
 
+    // NEWID() is allowed in a DEFAULT constraint; as text it needs 36 characters.
+    public string? UniquePlaceholder(string type)
+    {
+        var t = type.Trim().ToLowerInvariant();
+        if (t.StartsWith("uniqueidentifier", StringComparison.Ordinal)) return "NEWID()";
+        var m = System.Text.RegularExpressions.Regex.Match(t, @"^(n?(?:var)?char)\s*\(\s*(max|\d+)\s*\)");
+        if (m.Success && (m.Groups[2].Value == "max" || int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) >= 36))
+            return $"CONVERT({m.Groups[1].Value}(36), NEWID())";
+        return null;
+    }
+
     public string MakeNotNull(QualifiedName table, string column, string type) => Capabilities.AlterColumnNullability
         ? $"ALTER TABLE {Table(table)} ALTER COLUMN {Quote(column)} {type} NOT NULL;"
         : throw Lacking("ALTER COLUMN ... NOT NULL", $"Making {table}.{column} NOT NULL",

@@ -26,7 +26,7 @@ public sealed class DropColumn : Operation
     public override IEnumerable<Step> Expand(OperationContext c)
     {
         var column = c.Catalog.Column(Table, Column) ?? throw c.Refuse(this, $"the column {Table}.{Column} does not exist", "Check the table and column names.");
-        var omitted = OmittedColumn.Plan(c, this, Table, column, c.Catalog.Indexes(Table).Any(i => i.Covers(Column)), "new code no longer writes it",
+        var omitted = OmittedColumn.Plan(c, this, Table, column, c.Catalog.Indexes(Table).Where(i => i.Covers(Column)).ToList(), "new code no longer writes it",
             "New code that inserts rows without it would fail until contract. Give the column a default, or make it nullable, in an earlier migration; or use SQL Server.");
         return omitted is null ? [] : [omitted];
     }

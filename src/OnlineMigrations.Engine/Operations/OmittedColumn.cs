@@ -19,8 +19,9 @@ internal static class OmittedColumn
 
     /// <summary>The step that lets inserts omit <paramref name="column"/>, or null when they already can.
     /// <paramref name="instead"/> says what the user can do where the engine cannot.</summary>
-    public static Step? Plan(OperationContext c, Operation op, QualifiedName table, ColumnInfo column, bool indexed, string why, string instead)
+    public static Step? Plan(OperationContext c, Operation op, QualifiedName table, ColumnInfo column, IReadOnlyList<IndexInfo> indexes, string why, string instead)
     {
+        var indexed = indexes.Count > 0;
         if (column.Nullable || column.Default is not null) return null;
         if (c.Dialect.ChangesNullability && (!indexed || c.Dialect.RelaxesIndexedColumn(column.Type)))
         {
@@ -29,11 +30,20 @@ internal static class OmittedColumn
         }
         if (c.Dialect.AddsDefaultLater && c.Dialect.DropsDefaultByName)
         {
+            // Under a unique index every row new code inserts needs a value of its own: one placeholder for all would
+            // let the first such insert in and refuse the next (a rename's trigger overwrites it only after the insert).
+            var unique = indexes.FirstOrDefault(i => i.Unique || i.PrimaryKey || i.UniqueConstraint);
+            var placeholder = unique is null ? c.Dialect.Placeholder(column.Type) : c.Dialect.UniquePlaceholder(column.Type);
+            if (placeholder is null)
+                throw new MigrationException(ErrorIds.OperationRefused,
+                    $"Migration '{c.Migration.Id}', {op.JsonPath} ({op.Kind}): new code would insert rows without the NOT NULL column {table}.{column.Name} ({why}), " +
+                    $"which has no default and is in the unique index {unique!.Name}: a temporary default would give every such row the same {column.Type} value, so the second insert would be refused",
+                    "Give the column a default that differs per row, or drop the unique index, in an earlier migration; or let new code keep writing the column until a later migration removes it.") { MigrationId = c.Migration.Id };
             var name = TemporaryDefault(c, table, column.Name);
             c.RequireFree(op, $"temporary default {name}", c.Catalog.ObjectNameHolder(new QualifiedName(table.Schema, name)));
             c.Decide(op, d => d with { TemporaryDefault = name });
             return new Step($"give {table}.{column.Name} a temporary default ({why})",
-                [c.Dialect.AddDefault(table, column.Name, name, c.Dialect.Placeholder(column.Type))]);
+                [c.Dialect.AddDefault(table, column.Name, name, placeholder)]);
         }
         var refusal = c.Dialect.CannotChangeColumn(
             $"Migration '{c.Migration.Id}', {op.JsonPath} ({op.Kind}): letting new code insert rows without the NOT NULL column {table}.{column.Name}, which has no default ({why})",

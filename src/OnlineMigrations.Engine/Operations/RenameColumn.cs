@@ -80,7 +80,7 @@ public sealed class RenameColumn : Operation
 
         foreach (var index in indexes) c.RequireFree(this, $"interim index {InterimIndexName(c, index.Name)}", c.Catalog.IndexNameHolder(Table, InterimIndexName(c, index.Name)));
         // New code inserts rows without the old column, so a NOT NULL old column must accept that until contract.
-        var omitted = OmittedColumn.Plan(c, this, Table, from, indexes.Count > 0, "new code no longer writes it",
+        var omitted = OmittedColumn.Plan(c, this, Table, from, indexes, "new code no longer writes it",
             "New code that inserts only the new column would fail. Give the column a default, or make it nullable, in an earlier migration; or use SQL Server.");
 
         // A NOT NULL old column that keeps its definition through expand (it has a default, or got a temporary

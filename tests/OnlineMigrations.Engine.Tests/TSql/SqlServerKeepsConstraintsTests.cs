@@ -94,6 +94,27 @@ public sealed class SqlServerKeepsConstraintsTests
     }
 
     [Fact]
+    public void Under_a_unique_index_the_temporary_default_differs_per_row_or_expand_refuses()
+    {
+        // One placeholder for every row new code inserts would let the first in and refuse the second.
+        var catalog = Catalog()
+            .Column(T, new ColumnInfo("Code", "char(40)", false, null, null, false, false))
+            .Index(T, new IndexInfo("UX_Instances_Code", true, false, false, ["Code"], [], null))
+            .Index(T, new IndexInfo("UX_Instances_Rack", true, false, false, ["Rack"], [], null));
+        var code = new DropColumn { Table = T, Column = "Code" };
+        var c = new OperationContext(D, Migration(code), catalog, allowOffline: false) { Seen = new(), ExpandSteps = new() };
+        var step = Assert.Single(Planner.Expand(c), s => s.Name.Contains("temporary default"));
+        var statement = Assert.Single(step.Statements);
+        Assert.Contains("NEWID()", statement, StringComparison.Ordinal);
+        TSqlAssert.Parses(statement, Microsoft.SqlServer.TransactSql.ScriptDom.SqlVersion.Sql130);
+
+        var rack = new DropColumn { Table = T, Column = "Rack" };
+        var refused = Assert.Throws<MigrationException>(() => Planner.Expand(new OperationContext(D, Migration(rack), catalog, allowOffline: false) { Seen = new(), ExpandSteps = new() }));
+        Assert.Equal(ErrorIds.OperationRefused.Id, refused.ErrorId);
+        Assert.Contains("UX_Instances_Rack", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DropColumn_of_a_NOT_NULL_column_without_a_default_lets_inserts_omit_it_from_expand_on()
     {
         var op = new DropColumn { Table = T, Column = "Name" };
