@@ -67,6 +67,9 @@ $parameters.Confirm = $false
 if ($BatchSize -gt 0) { $parameters.BatchSize = $BatchSize }
 if ($DelayMs -ge 0) { $parameters.Delay = [TimeSpan]::FromMilliseconds($DelayMs) }
 
+# Managed memory the process holds before the run, measured the same way at the end (a full collection,
+# taken before the baseline so that the collection itself is not part of the run).
+$retainedBefore = [GC]::GetTotalMemory($true)
 $hwmBefore = Get-StatusKb VmHWM
 $raw = Get-SqliteRaw
 $baseline = Get-MemoryStatus
@@ -88,6 +91,11 @@ if (-not $progress.Complete) {
     throw "Invoke-Migrate did not complete: $($progress.RowsMigrated) rows migrated, $($progress.RowsRemaining) remaining, stopped: $($progress.StoppedBecause)."
 }
 
+$gen0 = [GC]::CollectionCount(0) - $gen0Before; $gen1 = [GC]::CollectionCount(1) - $gen1Before; $gen2 = [GC]::CollectionCount(2) - $gen2Before
+$allocated = [GC]::GetTotalAllocatedBytes($false) - $allocatedBefore
+# What the run leaves behind once its garbage is collected (after the peak was read): retained managed memory.
+$retainedBytes = [GC]::GetTotalMemory($true)
+
 [pscustomobject]@{
     Seconds           = $clock.Elapsed.TotalSeconds
     RowsMigrated      = [long]$progress.RowsMigrated
@@ -108,12 +116,14 @@ if (-not $progress.Complete) {
     EndFileKb         = $end.RssFile
     EndShmemKb        = $end.RssShmem
     GcHeapBytes       = [GC]::GetTotalMemory($false)
+    RetainedBytes     = $retainedBytes
+    RetainedBeforeBytes = $retainedBefore
     GcHeapSizeBytes   = $gc.HeapSizeBytes
     GcCommittedBytes  = $gc.TotalCommittedBytes
-    AllocatedBytes    = [GC]::GetTotalAllocatedBytes($false) - $allocatedBefore
-    Gen0Collections   = [GC]::CollectionCount(0) - $gen0Before
-    Gen1Collections   = [GC]::CollectionCount(1) - $gen1Before
-    Gen2Collections   = [GC]::CollectionCount(2) - $gen2Before
+    AllocatedBytes    = $allocated
+    Gen0Collections   = $gen0
+    Gen1Collections   = $gen1
+    Gen2Collections   = $gen2
     # SQLite: the WAL and its index (mapped into the process, so counted in its file-backed RSS) as the run leaves them.
     WalBytes          = if ($Database -and (Test-Path -LiteralPath "$Database-wal")) { (Get-Item -LiteralPath "$Database-wal").Length } else { $null }
     ShmBytes          = if ($Database -and (Test-Path -LiteralPath "$Database-shm")) { (Get-Item -LiteralPath "$Database-shm").Length } else { $null }
