@@ -11,7 +11,7 @@
       Demo     Build, then samples/Demo.ps1 in a fresh pwsh
       Bench    Build, then bench/Bench.ps1 (SQLite) in a fresh pwsh, then, when ONLINEMIGRATIONS_TEST_SQLSERVER
                is set, bench/SqlServer.Bench.ps1 against that database; each writes its section of
-               bench/results.md
+               bench/results.md (-MemoryOnly: only the SQLite memory figure)
       Soak     Build, then tests/soak/Soak.ps1 in a fresh pwsh
       Package  Build, then out/package/OnlineMigrations.<version>.nupkg (PowerShell Gallery layout)
       Clean    remove out/ and every project's bin/ and obj/
@@ -46,7 +46,10 @@ param(
     [switch]$SqlServerOnly,
 
     # Bench: run only the fleet figures (bench/Fleet.Bench.ps1: SQLite, and SQL Server when ONLINEMIGRATIONS_TEST_SQLSERVER is set).
-    [switch]$FleetOnly
+    [switch]$FleetOnly,
+
+    # Bench: run only the SQLite memory figure (bench/Bench.ps1 -Only Memory: the backfill's own memory growth at 1M and 4M rows).
+    [switch]$MemoryOnly
 )
 
 $ErrorActionPreference = 'Stop'
@@ -267,7 +270,7 @@ function Invoke-Test {
     if ($ok) { 0 } else { 1 }
 }
 
-function Invoke-Script([string]$RelativePath, [switch]$AlreadyBuilt) {
+function Invoke-Script([string]$RelativePath, [switch]$AlreadyBuilt, [string[]]$Arguments = @()) {
     $script = Join-Path $Root $RelativePath
     if (-not (Test-Path -LiteralPath $script)) {
         throw [BuildFailure]::new("$RelativePath does not exist yet; task '$Task' runs it against the staged module once it is written.")
@@ -277,7 +280,7 @@ function Invoke-Script([string]$RelativePath, [switch]$AlreadyBuilt) {
     $env:ONLINEMIGRATIONS_MODULE = $StagedManifest
     try {
         # Not piped: the demo writes straight to the console, colours and all.
-        & $Pwsh @PwshArguments -NoProfile -File $script $StagedManifest
+        & $Pwsh @PwshArguments -NoProfile -File $script $StagedManifest @Arguments
         $exit = $LASTEXITCODE
     }
     finally { $env:ONLINEMIGRATIONS_MODULE = $saved }
@@ -290,6 +293,7 @@ function Invoke-Bench {
         throw [BuildFailure]::new('-SqlServerOnly needs ONLINEMIGRATIONS_TEST_SQLSERVER: a connection string to a database the bench may create schemas in (see tools/New-SqlServerTestDatabase.ps1).')
     }
     $null = Invoke-ModuleBuild
+    if ($MemoryOnly) { Invoke-Script 'bench/Bench.ps1' -AlreadyBuilt -Arguments @('-Only', 'Memory'); return }
     if (-not $SqlServerOnly -and -not $FleetOnly) { Invoke-Script 'bench/Bench.ps1' -AlreadyBuilt }
     if ($env:ONLINEMIGRATIONS_TEST_SQLSERVER -and -not $FleetOnly) { Invoke-Script 'bench/SqlServer.Bench.ps1' -AlreadyBuilt }
     elseif (-not $FleetOnly) { Write-Host 'SQL Server part skipped: ONLINEMIGRATIONS_TEST_SQLSERVER is not set.' -ForegroundColor Yellow }

@@ -131,9 +131,10 @@ function Add-Measurement($Figure, $Name, $Value, $Baseline, $Ratio, $Target, $Me
 }
 function YesNo([bool]$b) { if ($b) { 'yes' } else { '**no**' } }
 
-function Format-MeasurementTable {
+# -Figures: only those figures' rows (a section of results.md may hold some figures of a run).
+function Format-MeasurementTable([int[]]$Figures) {
     $ratio = { param($x) if ($x -lt 10) { Format-N $x 'N3' } else { Format-N $x 'N1' } }
-    $rows = $script:Measurements | ForEach-Object { "| $($_.Figure) | $($_.Name) | $($_.Value) | $($_.Baseline) | $(& $ratio $_.Ratio) | $($_.Target) | $($_.Met) |" }
+    $rows = $script:Measurements | Where-Object { -not $Figures -or $_.Figure -in $Figures } | ForEach-Object { "| $($_.Figure) | $($_.Name) | $($_.Value) | $($_.Baseline) | $(& $ratio $_.Ratio) | $($_.Target) | $($_.Met) |" }
     "| # | measurement | value | baseline | ratio | target | met? |`n|---|---|---|---|---|---|---|`n" + ($rows -join "`n")
 }
 
@@ -141,9 +142,10 @@ function Write-MeasurementSummary {
     foreach ($m in $script:Measurements) { Say ("{0}. {1}: {2} vs {3}, ratio {4} (target {5}, met: {6})" -f $m.Figure, $m.Name, $m.Value, $m.Baseline, (Format-N $m.Ratio 'N2'), $m.Target, $m.Met) }
 }
 
-# bench/results.md holds one section per engine, each between its own markers, so that a run of one
-# bench rewrites its section and leaves the other's (with its own date and commit) as it was.
-function Set-ResultsSection([string]$Path, [string]$Name, [string]$Text) {
+# bench/results.md holds one section per engine (and the SQLite memory figure, which runs alone too),
+# each between its own markers, so that a run of one bench rewrites its section and leaves the others'
+# (with their own date and commit) as they were. -After: where a section not yet in the file goes.
+function Set-ResultsSection([string]$Path, [string]$Name, [string]$Text, [string]$After) {
     $begin = "<!-- begin $Name section: written by bench; do not edit by hand -->"
     $end = "<!-- end $Name section -->"
     $block = "$begin`n$Text`n$end"
@@ -160,7 +162,13 @@ function Set-ResultsSection([string]$Path, [string]$Name, [string]$Text) {
     else {
         # SQLite first, then SQL Server, whichever bench writes first.
         $other = $content.IndexOf('<!-- begin ', [StringComparison]::Ordinal)
-        if ($Name -eq 'SQLite' -and $other -ge 0) { $content = $content.Substring(0, $other) + $block + "`n`n" + $content.Substring($other) }
+        $afterEnd = if ($After) { "<!-- end $After section -->" } else { $null }
+        $afterAt = if ($afterEnd) { $content.IndexOf($afterEnd, [StringComparison]::Ordinal) } else { -1 }
+        if ($afterAt -ge 0) {
+            $cut = $afterAt + $afterEnd.Length
+            $content = $content.Substring(0, $cut) + "`n`n" + $block + $content.Substring($cut)
+        }
+        elseif ($Name -eq 'SQLite' -and $other -ge 0) { $content = $content.Substring(0, $other) + $block + "`n`n" + $content.Substring($other) }
         else { $content = $content.TrimEnd() + "`n`n" + $block + "`n" }
     }
     Set-Content -LiteralPath $Path -Value ($content.TrimEnd() + "`n") -Encoding utf8 -NoNewline

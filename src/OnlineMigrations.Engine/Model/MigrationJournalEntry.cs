@@ -37,6 +37,10 @@ public static class Outcomes
     public const string TimeBoxed = "TimeBoxed";
     /// <summary>A migrate run that ended at its -MaxRows; resumable.</summary>
     public const string RowLimited = "RowLimited";
+    /// <summary>A backfill's pause while the server was over a throttle limit (which, and for how long, in the reason).</summary>
+    public const string Paused = "Paused";
+    /// <summary>A migrate run that gave up when the server stayed over a throttle limit for the maximum pause; resumable.</summary>
+    public const string Throttled = "Throttled";
     /// <summary>Recorded as already applied (Register-Migration).</summary>
     public const string Registered = "Registered";
     /// <summary>A changed file accepted as the applied definition (Repair-Migration).</summary>

@@ -26,8 +26,12 @@ public sealed record ThrottleLimits
     public long MaxRedoQueueKb { get; init; } = 512 * 1024;
     public double MaxLogUsedPercent { get; init; } = 80;
     public double MaxLogWritePercent { get; init; } = 80;
-    /// <summary>How long to wait for the server to catch up before giving up the run.</summary>
+    /// <summary>How long to wait for the server to catch up before giving up the run (its checkpoint saved).</summary>
     public TimeSpan MaxPause { get; init; } = TimeSpan.FromMinutes(30);
+    /// <summary>How often, between batches, the backfill reads the server's measures.</summary>
+    public TimeSpan CheckInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>How often it reads them again while paused.</summary>
+    public TimeSpan PausedCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
@@ -46,6 +50,14 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
 
     /// <summary>Passes one run makes while each migrates rows and some remain.</summary>
     private const int MaxPassesPerRun = 3;
+
+    /// <summary>
+    /// Test seam, not a fake database: when set, the throttle takes its signal row (LogSendQueueKb, RedoQueueKb,
+    /// LogUsedPercent, LogWritePercent, as <see cref="Dialects.IDialect.ThrottleProbe"/> returns them) from this
+    /// function instead of running the dialect's probe on the backfill's session; it may throw a DbException, as a
+    /// server that refuses the probe does. No server a test can reach raises those measures on demand. Null in production.
+    /// </summary>
+    internal Func<object?[]?>? ThrottleSignalForTests { get; init; }
 
     private sealed record TableWork(QualifiedName Table, IReadOnlyList<string> Keys, List<BackfillAssignment> Assignments, string? VersionColumn);
 
@@ -235,14 +247,21 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         var estimate = Math.Max(1, target.Session.Scalar<long>(d.EstimateRows(w.Table)));
         long walked = 0;
         var lastThrottle = Stopwatch.StartNew();
+        var lastLockCheck = Stopwatch.StartNew();
         var transientFailures = 0;
 
         while (true)
         {
             var stop = StopReason(progress, clock, rowsBefore);
             if (stop is not null) { progress.StoppedBecause = stop; return false; }
-            // Once a second: is the runner lock still ours (its connection may have died), and is the server keeping up?
-            if (lastThrottle.Elapsed > TimeSpan.FromSeconds(1)) { target.Lock?.EnsureHeld(); Throttle(id); lastThrottle.Restart(); }
+            // Is the server keeping up (a pause may last minutes)? Then, once a second: is the runner lock still ours (its connection may have died)?
+            if (lastThrottle.Elapsed >= options.Limits.CheckInterval)
+            {
+                stop = Throttle(id, progress, clock, rowsBefore);
+                if (stop is not null) { progress.StoppedBecause = stop; return false; }
+                lastThrottle.Restart();
+            }
+            if (lastLockCheck.Elapsed > TimeSpan.FromSeconds(1)) { target.Lock?.EnsureHeld(); lastLockCheck.Restart(); }
 
             var watch = Stopwatch.StartNew();
             try
@@ -374,29 +393,89 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         catch (System.Data.Common.DbException e) { target.Reporter.Verbose($"Reconnecting failed: {e.Message}"); }
     }
 
-    /// <summary>Pauses while the server is over a throttle threshold (SQL Server: AG queues, log use, Azure log rate).</summary>
-    private void Throttle(string id)
+    // A run that cannot throttle says so once, not at every check.
+    private bool _saidUnthrottled;
+
+    private void Unthrottled(string message)
     {
-        if (target.Dialect.ThrottleProbe(target.Catalog.Capabilities) is not { } probe) return;
-        var paused = Stopwatch.StartNew();
+        if (_saidUnthrottled) return;
+        _saidUnthrottled = true;
+        target.Reporter.Verbose(message);
+    }
+
+    /// <summary>
+    /// Pauses while the server is over a throttle threshold (SQL Server: AG queues, log use, Azure log rate), reading
+    /// its measures again every <see cref="ThrottleLimits.PausedCheckInterval"/>. Returns why the run stops (the
+    /// server stayed over a limit for <see cref="ThrottleLimits.MaxPause"/>, Ctrl+C, -MaxDuration), or null to go on.
+    /// No batch runs while it pauses; the last batch's checkpoint is already committed.
+    /// </summary>
+    private string? Throttle(string id, MigrationProgress progress, Stopwatch clock, long rowsBefore)
+    {
+        var probe = target.Dialect.ThrottleProbe(target.Catalog.Capabilities);
+        if (probe is null && ThrottleSignalForTests is null)
+        {
+            Unthrottled($"{id}: this provider has no throttle measures (no replicas, no transaction log to wait for); the backfill runs unthrottled.");
+            return null;
+        }
+        var limits = options.Limits;
+        Stopwatch? paused = null;
+        var pausedAt = DateTime.UtcNow;
+        string? pauseReason = null;
         while (true)
         {
             object?[]? row;
-            try { row = target.Session.Row(probe); }
+            try { row = ThrottleSignalForTests is { } signal ? signal() : target.Session.Row(probe!); }
             catch (System.Data.Common.DbException e)
             {
-                target.Reporter.Verbose($"{id}: throttle measures unavailable ({StepRunner.Short(e)}); continuing without them. Grant VIEW SERVER STATE (or VIEW DATABASE STATE on Azure SQL) to enable throttling.");
-                return;
+                Unthrottled($"{id}: throttle measures unavailable ({StepRunner.Short(e)}); continuing without them, unthrottled. Grant VIEW SERVER STATE (or VIEW DATABASE STATE on Azure SQL) to enable throttling.");
+                if (paused is not null) Resumed(id, progress.Phase, pausedAt, paused.Elapsed, pauseReason!, "the measures became unavailable");
+                return null;
+            }
+            if (row is null || row.All(v => v is null or DBNull))
+            {
+                Unthrottled($"{id}: the server reports none of the throttle measures (availability group queues, log used, log write rate); the backfill runs unthrottled.");
+                if (paused is not null) Resumed(id, progress.Phase, pausedAt, paused.Elapsed, pauseReason!, "the server reports no measures any more");
+                return null;
             }
             var reason = Over(row);
-            if (reason is null) return;
-            if (paused.Elapsed > options.Limits.MaxPause)
-                throw new MigrationException(ErrorIds.StepFailed, $"Migration '{id}' paused for {options.Limits.MaxPause} and the server is still over its limit: {reason}.",
-                    "Run Invoke-Migrate again when the server has caught up, or raise the thresholds.") { MigrationId = id };
-            target.Reporter.Verbose($"{id}: pausing — {reason}.");
+            if (reason is null)
+            {
+                if (paused is not null) Resumed(id, progress.Phase, pausedAt, paused.Elapsed, pauseReason!, "the server is back under its limits");
+                return null;
+            }
+            if (paused is null)
+            {
+                paused = Stopwatch.StartNew();
+                pausedAt = DateTime.UtcNow;
+                target.Reporter.Verbose($"{id}: pausing the backfill — {reason}; checking again every {limits.PausedCheckInterval.TotalSeconds:0.###} s, for at most {limits.MaxPause}.");
+            }
+            else if (Measure(reason) != Measure(pauseReason!))
+                target.Reporter.Verbose($"{id}: still paused — {reason}.");
+            pauseReason = reason;
+            if (paused.Elapsed >= limits.MaxPause)
+            {
+                var why = $"the server stayed over its throttle limit for {limits.MaxPause} ({reason}); the checkpoint is saved";
+                target.Journal(id, progress.Phase, "backfill throttle", null, pausedAt, Outcomes.Paused, reason: $"paused {paused.Elapsed.TotalSeconds:0.0} s: {reason}; gave up after the maximum pause {limits.MaxPause}");
+                target.Reporter.Verbose($"{id}: giving up the run — {why}.");
+                return Stop(Outcomes.Throttled, why);
+            }
+            if (StopReason(progress, clock, rowsBefore) is { } stop)
+            {
+                target.Journal(id, progress.Phase, "backfill throttle", null, pausedAt, Outcomes.Paused, reason: $"paused {paused.Elapsed.TotalSeconds:0.0} s: {reason}; the run stopped meanwhile: {stop}");
+                return stop;
+            }
             target.Reporter.Progress(new ProgressReport($"Migrating {id}", $"paused: {reason}", -1));
-            Thread.Sleep(TimeSpan.FromSeconds(5));
+            Thread.Sleep(limits.PausedCheckInterval);
         }
+    }
+
+    // Which measure a reason names (its words before the first figure): the same one again with another value is no news.
+    private static string Measure(string reason) => new(reason.TakeWhile(c => !char.IsDigit(c)).ToArray());
+
+    private void Resumed(string id, Phase phase, DateTime pausedAt, TimeSpan paused, string reason, string because)
+    {
+        target.Reporter.Verbose($"{id}: resuming the backfill after a pause of {paused.TotalSeconds:0.#} s: {because}.");
+        target.Journal(id, phase, "backfill throttle", null, pausedAt, Outcomes.Paused, reason: $"paused {paused.TotalSeconds:0.0} s: {reason}; resumed: {because}");
     }
 
     private string? Over(object?[]? row) => OverLimit(row, options.Limits);

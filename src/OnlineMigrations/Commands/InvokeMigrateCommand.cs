@@ -72,7 +72,7 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
 
     protected override void ProcessRecord() => Guard(() =>
     {
-        if (_totals.Stopped) { WriteVerbose($"{string.Join(", ", Id ?? [])}: not migrated, since this run has stopped (-MaxRows or -MaxDuration)."); return; }
+        if (_totals.Stopped) { WriteVerbose($"{string.Join(", ", Id ?? [])}: not migrated, since this run has stopped (-MaxRows, -MaxDuration, or the server over a throttle limit)."); return; }
         if (this.IsWhatIf())
         {
             using var reading = TargetDatabase.OpenForReading(ChangeConnection(), Reporter);
