@@ -115,6 +115,7 @@ public sealed class ThrottleLoopTests : IDisposable
         Assert.True(progress.Complete);
         Assert.Equal(0, progress.ExitCode);
         Assert.Null(progress.StoppedBecause);
+        Assert.False(progress.Throttled);
         Assert.Equal(Rows, progress.RowsMigrated);
         AssertEveryRowMigrated();
 
@@ -159,6 +160,7 @@ public sealed class ThrottleLoopTests : IDisposable
         Assert.Contains("log send queue 2,000,000 KB > 1,000 KB", first.StoppedBecause);
         Assert.Contains(maxPause.ToString(), first.StoppedBecause);
         Assert.Contains("checkpoint is saved", first.StoppedBecause);
+        Assert.True(first.Throttled, "a give-up concerns this database only: a fleet call goes on with the others");
         Assert.True(reads > 5, "it kept reading the signal while paused");
         Assert.Single(reporter.Messages, m => m.Contains("pausing", StringComparison.Ordinal));
         Assert.Single(reporter.Messages, m => m.Contains("giving up the run", StringComparison.Ordinal));

@@ -17,6 +17,9 @@ public sealed class MigrationProgress : IOnDatabase
     public Phase Phase { get; set; }
     /// <summary>Why the run stopped before the end (-MaxRows, -MaxDuration, Ctrl+C), if it did.</summary>
     public string? StoppedBecause { get; set; }
+    /// <summary>The run gave up because the server stayed over a throttle limit: it concerns this database only,
+    /// so a call over a fleet goes on with the others (-MaxRows, -MaxDuration and Ctrl+C end the whole call).</summary>
+    public bool Throttled { get; set; }
     /// <summary>Why a whole pass made no progress while rows remain (ExitCode 2), if it did.</summary>
     public string? NoProgress { get; set; }
     public double RowsPerSecond => Duration.TotalSeconds > 0 ? Math.Round(RowsMigrated / Duration.TotalSeconds, 1) : 0;

@@ -457,6 +457,7 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
                 var why = $"the server stayed over its throttle limit for {limits.MaxPause} ({reason}); the checkpoint is saved";
                 target.Journal(id, progress.Phase, "backfill throttle", null, pausedAt, Outcomes.Paused, reason: $"paused {paused.Elapsed.TotalSeconds:0.0} s: {reason}; gave up after the maximum pause {limits.MaxPause}");
                 target.Reporter.Verbose($"{id}: giving up the run — {why}.");
+                progress.Throttled = true;
                 return Stop(Outcomes.Throttled, why);
             }
             if (StopReason(progress, clock, rowsBefore) is { } stop)

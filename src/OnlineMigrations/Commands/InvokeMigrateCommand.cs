@@ -72,7 +72,7 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
 
     protected override void ProcessRecord() => Guard(() =>
     {
-        if (_totals.Stopped) { WriteVerbose($"{string.Join(", ", Id ?? [])}: not migrated, since this run has stopped (-MaxRows, -MaxDuration, or the server over a throttle limit)."); return; }
+        if (_totals.Stopped) { WriteVerbose($"{string.Join(", ", Id ?? [])}: not migrated, since this run has stopped (-MaxRows or -MaxDuration)."); return; }
         if (this.IsWhatIf())
         {
             using var reading = TargetDatabase.OpenForReading(ChangeConnection(), Reporter);
@@ -106,7 +106,7 @@ public sealed class InvokeMigrateCommand : ChangeCmdlet
                     "Find the rows with Test-ContractReady (DataMigrated) and why the backfill cannot convert them: a key that cannot be walked, an 'up' that yields NULL, a 'migrate' script that never touches what 'verify' counts. Fix that, then run Invoke-Migrate again.")
                     { MigrationId = m.Id });
             WriteObject(progress);
-            if (progress.StoppedBecause is not null) { WriteVerbose($"{m.Id}: {progress.StoppedBecause}; run Invoke-Migrate again to continue."); _totals.Stopped = true; break; }
+            if (progress.StoppedBecause is not null) { WriteVerbose($"{m.Id}: {progress.StoppedBecause}; run Invoke-Migrate again to continue."); if (!progress.Throttled) _totals.Stopped = true; break; }
         }
     });
 
