@@ -370,7 +370,7 @@ WHERE (Id % 97 <> 0 AND (ComputeHost IS NULL OR ComputeHost <> $hostOf)) OR (Id 
         Get-Phase $db $Id1 | Should -Be 'Expanded'
     }
 
-    It 'becomes Migrated only when the data verifies, not when a pass ends' -Skip:$Skip {
+    It 'becomes Migrated only when the data verifies, not when a pass ends: a row past the pass is taken by another pass of the same run' -Skip:$Skip {
         Initialize-TestInventory $db -Rows 2000
         $folders.Add(($folder = New-TestInventoryFolder $db -Include '0001' -Replace $NoWindow))
         $null = Invoke-Expand @cn -Path $folder -WarningAction SilentlyContinue
@@ -380,22 +380,16 @@ WHERE (Id % 97 <> 0 AND (ComputeHost IS NULL OR ComputeHost <> $hostOf)) OR (Id 
         $r.ExitCode | Should -Be 1
         # An old instance inserts a row past the upper bound this pass fixed when it began.
         Invoke-Sql $db "INSERT INTO $t (Id, Name, Host, MemoryMb, Location) VALUES (5000, 'late', 'old-host', 77, 'EUW1-R001')"
-        $r = Invoke-Migrate @cn -Id $Id1 -BatchSize 500
-        $r.RowsMigrated | Should -Be 1500
-        $r.Complete | Should -BeFalse
-        $r.ExitCode | Should -Be 1
-        $r.RowsRemaining | Should -Be 1
-        Get-Phase $db $Id1 | Should -Be 'Migrating'
-        $ready = Test-ContractReady @cn -Id $Id1
-        ($ready.Checks | Where-Object Name -eq 'ObjectVersion').Passed | Should -BeFalse
-        ($ready.Checks | Where-Object Name -eq 'DataMigrated').Passed | Should -BeTrue -Because 'the sync trigger filled the new columns of the late row'
-
-        $r = Invoke-Migrate @cn -Id $Id1
-        $r.RowsMigrated | Should -Be 1
+        $out = @(Invoke-Migrate @cn -Id $Id1 -BatchSize 500 -Verbose 4>&1)
+        $r = @($out | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] })[-1]
+        # The pass ends with one row still on an older version: the run verifies, does not call it Migrated, and walks again.
+        @($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and "$_" -match '1 row\(s\) remain after pass 1.*another pass' }).Count | Should -Be 1
+        $r.RowsMigrated | Should -Be 1501
         $r.Complete | Should -BeTrue
         $r.ExitCode | Should -Be 0
         Get-Phase $db $Id1 | Should -Be 'Migrated'
         (Invoke-Sql $db "SELECT ObjectVersion, ComputeHost FROM $t WHERE Id = 5000").ObjectVersion | Should -Be '2.0'
+        ((Test-ContractReady @cn -Id $Id1).Checks | Where-Object Name -eq 'ObjectVersion').Passed | Should -BeTrue
     }
 
     It 'converts a row an old application wrote after Migrated, keeping the phase and the contract request' -Skip:$Skip {

@@ -32,7 +32,8 @@ public sealed class RunnerLock : IDisposable
     /// </summary>
     internal static string Resource(string store, string database)
     {
-        var name = $"OnlineMigrations:{store}:{database}";
+        // sp_getapplock compares names in binary: the database in lower case, however a connection string spells it.
+        var name = $"OnlineMigrations:{store}:{database.ToLowerInvariant()}";
         if (name.Length <= 255) return name;
         var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..16];
         return $"{name[..238]}:{hash}";

@@ -77,6 +77,8 @@ public interface ICatalog
     /// it, expression and partial indexes, CHECKs and generated columns that use it. Objects in
     /// <paramref name="ignoreObjects"/> are dropped by contract itself.</summary>
     IReadOnlyList<string> ColumnBlockers(QualifiedName table, string column, IReadOnlySet<string> ignoreObjects) => [];
+    /// <summary>Whether an index name need only be unique on its table (SQL Server), not in the whole database (SQLite).</summary>
+    bool IndexNamesPerTable => false;
     /// <summary>The primary key's columns, else those of a unique clustered index; empty when the table has neither.</summary>
     IReadOnlyList<string> KeyColumns(QualifiedName table);
     /// <summary>When <see cref="KeyColumns"/> is empty: why the key the table has cannot be walked (it allows NULL, ...), naming it; else null.</summary>

@@ -12,6 +12,9 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
 
     public ServerCapabilities Capabilities => _capabilities ??= ReadCapabilities();
 
+    // sys.indexes names are unique per object_id (IndexNameQuery filters by it).
+    public bool IndexNamesPerTable => true;
+
     internal const string CapabilitiesQuery = """
         SELECT CAST(SERVERPROPERTY('EngineEdition') AS int) AS EngineEdition,
                CAST(SERVERPROPERTY('ProductMajorVersion') AS int) AS MajorVersion,

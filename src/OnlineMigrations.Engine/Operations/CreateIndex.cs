@@ -26,7 +26,7 @@ public sealed class CreateIndex : Operation
             : new CreateIndex { Table = table, Name = name, Columns = columns, Include = include, Unique = r.Bool("unique", false), Where = r.Expression("where", required: false) };
     }
 
-    public override IEnumerable<Touch> Touches => Columns.Select(c => new Touch(Table, c, Destructive: false));
+    public override IEnumerable<Touch> Touches => Columns.Concat(Include).Select(c => new Touch(Table, c, Destructive: false));
 
     public override void Apply(OperationContext c, PlannedSchema schema) =>
         schema.AddIndex(Table, new IndexInfo(Name, Unique, PrimaryKey: false, UniqueConstraint: false, Columns, Include, Where));

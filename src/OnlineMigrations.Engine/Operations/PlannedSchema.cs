@@ -41,11 +41,12 @@ public sealed class PlannedSchema(ICatalog live) : ICatalog
     public void AddIndex(QualifiedName table, IndexInfo index)
     {
         Planned(table)?.Indexes.Add(index);
-        _newIndexes.Add(index.Name);
+        _newIndexes.Add((table, index.Name));
     }
 
-    // Names of the indexes the planned steps create (compared over every table: on SQLite an index name is the database's).
-    private readonly List<string> _newIndexes = [];
+    // The indexes the planned steps create; a name must be free on its table, or in the whole database (SQLite).
+    private readonly List<(QualifiedName Table, string Name)> _newIndexes = [];
+    public bool IndexNamesPerTable => live.IndexNamesPerTable;
 
     public void TakeName(QualifiedName name, string holder) => _names[name] = holder;
 
@@ -70,7 +71,8 @@ public sealed class PlannedSchema(ICatalog live) : ICatalog
     public bool ObjectExists(QualifiedName name) => _names.ContainsKey(name) || live.ObjectExists(name);
 
     public string? IndexNameHolder(QualifiedName table, string name) =>
-        _newIndexes.Any(n => Names.Equals(n, name)) ? $"index {name}, which an earlier operation of this migration creates" : live.IndexNameHolder(table, name);
+        _newIndexes.Any(n => Names.Equals(n.Name, name) && (!live.IndexNamesPerTable || Tables.Equals(n.Table, table)))
+            ? $"index {name}, which an earlier operation of this migration creates" : live.IndexNameHolder(table, name);
 
     public string? ObjectNameHolder(QualifiedName name) =>
         _names.TryGetValue(name, out var holder) ? $"{holder}, which an earlier operation of this migration creates"

@@ -10,7 +10,9 @@ namespace OnlineMigrations.Engine.Operations;
 /// </summary>
 public sealed record SeenTable(IReadOnlyList<ColumnInfo> Columns, IReadOnlyList<string> Keys, IReadOnlyList<IndexInfo> Indexes)
 {
-    public static SeenTable Of(ICatalog schema, Model.QualifiedName table) => new(schema.Columns(table), schema.KeyColumns(table), schema.Indexes(table));
+    /// <summary>A copy of the table as <paramref name="schema"/> shows it now (later operations change the planned schema's lists).</summary>
+    public static SeenTable Of(ICatalog schema, Model.QualifiedName table) =>
+        new(schema.Columns(table).ToList(), schema.KeyColumns(table).ToList(), schema.Indexes(table).ToList());
 
     public ColumnInfo? Column(string name) => Columns.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
 

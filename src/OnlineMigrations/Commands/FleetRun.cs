@@ -35,6 +35,10 @@ internal sealed class FleetRun
 
     private Thread? _pipeline;
     private readonly BlockingCollection<Action> _posted = new();
+    // Calls a worker waits for, failed at once when the pipeline stops (PowerShell may never pump again).
+    private readonly List<Action<Exception>> _awaited = [];
+    private readonly object _gate = new();
+    private bool _stopped;
     private readonly List<Job> _waiting = [];
     private readonly Dictionary<string, Job> _running = new(StringComparer.Ordinal);
     private readonly bool[] _slots = new bool[64];
@@ -58,17 +62,57 @@ internal sealed class FleetRun
     {
         if (OnPipeline) return call();
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _posted.Add(() =>
+        Action<Exception> fail = e => done.TrySetException(e);
+        lock (_gate)
         {
-            try { done.SetResult(call()); }
-            catch (Exception e)
+            if (_stopped) throw new PipelineStoppedException();
+            _awaited.Add(fail);
+            _posted.Add(() =>
             {
-                done.SetException(e);
-                throw;
-            }
-        });
+                lock (_gate) _awaited.Remove(fail);
+                try { done.TrySetResult(call()); }
+                catch (Exception e)
+                {
+                    done.TrySetException(e);
+                    throw;
+                }
+            });
+        }
         try { return done.Task.GetAwaiter().GetResult(); }
         catch (AggregateException e) when (e.InnerException is { } inner) { ExceptionDispatchInfo.Capture(inner).Throw(); throw; }
+    }
+
+    /// <summary>
+    /// Queues a write (an object, a warning, a verbose line, progress) for the pipeline thread without waiting
+    /// for it, so a worker never stalls while the pipeline is busy elsewhere (between records, at another
+    /// target's -Confirm prompt). Writes keep their order with the calls that wait.
+    /// </summary>
+    public void Send(Action write)
+    {
+        if (OnPipeline) { write(); return; }
+        lock (_gate)
+        {
+            if (_stopped) throw new PipelineStoppedException();
+            _posted.Add(write);
+        }
+    }
+
+    /// <summary>
+    /// Ctrl+C (StopProcessing, on another thread): no call is served any more, so every waiting worker gets
+    /// PipelineStoppedException at once, ends its current batch or step, releases its connection and runner
+    /// lock, and returns, whether or not the pipeline thread pumps again.
+    /// </summary>
+    public void Stop()
+    {
+        List<Action<Exception>> waiting;
+        lock (_gate)
+        {
+            _stopped = true;
+            Aborting = true;
+            waiting = [.. _awaited];
+            _awaited.Clear();
+        }
+        foreach (var fail in waiting) fail(new PipelineStoppedException());
     }
 
     /// <summary>
@@ -81,7 +125,12 @@ internal sealed class FleetRun
         _waiting.Add(new Job(key, slot =>
         {
             try { run(slot); }
-            catch (Exception) { /* already reported through the worker's own error handling, or PowerShell's flow captured by Post */ }
+            catch (Exception e)
+            {
+                // Only PowerShell's own flow escapes a target's work (its other errors are the target's): it ends the whole
+                // command, as it would run one at a time, once every worker is back.
+                _posted.Add(() => { _flow ??= ExceptionDispatchInfo.Capture(e); Aborting = true; });
+            }
             finally { _posted.Add(() => { Release(key, slot); finish(); }); }
         }));
     }
@@ -103,8 +152,8 @@ internal sealed class FleetRun
         {
             if (!stopping() && !Aborting) StartWaiting(limit);
             else _waiting.Clear();
-            // After an abort, every running target is waited for before the command ends.
-            if (!Aborting && enough(this) || _running.Count == 0 && _waiting.Count == 0) break;
+            // After an abort or Ctrl+C, every running target is waited for before the command ends.
+            if (!Aborting && !stopping() && enough(this) || _running.Count == 0 && _waiting.Count == 0) break;
             if (_posted.TryTake(out var call, 100)) Run(call);
         }
         while (_posted.TryTake(out var call)) Run(call);

@@ -29,6 +29,9 @@ public abstract class MigrationCmdlet : PSCmdlet
 
     protected override void BeginProcessing() => Fleet.Begin();
 
+    /// <summary>Ctrl+C: targets running at once stop after their current batch or step (see FleetRun.Stop).</summary>
+    protected override void StopProcessing() => Fleet.Stop();
+
     /// <summary>
     /// A copy of this cmdlet for one target, with the parameters as bound now: made on the pipeline thread
     /// when the target is queued, since PowerShell binds the next record's parameters to this cmdlet.
@@ -49,7 +52,7 @@ public abstract class MigrationCmdlet : PSCmdlet
 
     // PowerShell accepts writes and prompts only on the pipeline's thread: a copy running a target on a worker
     // thread posts them there (FleetRun.Post). On the pipeline thread they run at once.
-    private protected new void WriteObject(object? value) => Fleet.Post(() => { base.WriteObject(value); return 0; });
+    private protected new void WriteObject(object? value) => Fleet.Send(() => base.WriteObject(value));
     internal new void WriteError(ErrorRecord record)
     {
         ErrorsWritten++;
@@ -58,9 +61,9 @@ public abstract class MigrationCmdlet : PSCmdlet
 
     /// <summary>The errors this cmdlet (or this copy of it) has written: a fleet target that wrote one did not go through cleanly.</summary>
     private protected int ErrorsWritten { get; private set; }
-    internal new void WriteWarning(string text) => Fleet.Post(() => { base.WriteWarning(text); return 0; });
-    internal new void WriteVerbose(string text) => Fleet.Post(() => { base.WriteVerbose(text); return 0; });
-    internal new void WriteProgress(ProgressRecord record) => Fleet.Post(() => { base.WriteProgress(record); return 0; });
+    internal new void WriteWarning(string text) => Fleet.Send(() => base.WriteWarning(text));
+    internal new void WriteVerbose(string text) => Fleet.Send(() => base.WriteVerbose(text));
+    internal new void WriteProgress(ProgressRecord record) => Fleet.Send(() => base.WriteProgress(record));
     private protected new bool ShouldProcess(string target) => Fleet.Post(() => base.ShouldProcess(target));
     private protected new bool ShouldProcess(string target, string action) => Fleet.Post(() => base.ShouldProcess(target, action));
     private protected new bool ShouldProcess(string description, string warning, string caption) => Fleet.Post(() => base.ShouldProcess(description, warning, caption));
@@ -177,7 +180,7 @@ public abstract class MigrationCmdlet : PSCmdlet
     internal void AzureDevOps(string line)
     {
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("TF_BUILD"))) return;
-        Fleet.Post(() => { Host.UI.WriteLine(line); return 0; });
+        Fleet.Send(() => Host.UI.WriteLine(line));
     }
 
     internal static string VsoEscape(string text) =>
