@@ -160,7 +160,7 @@ public sealed class SqlServerStoreAndCatalogTSqlTests
     public void Catalog_query_list_is_complete()
     {
         var names = CatalogQueries.Select(o => (string)o[0]).ToList();
-        Assert.Superset(new HashSet<string> { "CapabilitiesQuery", "ColumnsQuery", "KeyQuery", "IndexesQuery", "FeaturesQuery", "PermissionQuery", "ModulesQuery", "ReferencedColumnsQuery", "ColumnObjectsQuery", "TableObjectsQuery" }, names.ToHashSet());
+        Assert.Superset(new HashSet<string> { "CapabilitiesQuery", "ColumnsQuery", "KeyQuery", "IndexesQuery", "FeaturesQuery", "PermissionQuery", "ModulesQuery", "ReferencedColumnsQuery", "ColumnObjectsQuery", "TableObjectsQuery", "TableExistsQuery", "ObjectExistsQuery", "TriggersQuery" }, names.ToHashSet());
     }
 
     [Fact]
