@@ -110,11 +110,13 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
 
     private string Name(QualifiedName t) => dialect.Table(t);
 
-    public bool TableExists(QualifiedName table) =>
-        session.Scalar<int>("SELECT CASE WHEN OBJECT_ID(@name, N'U') IS NULL THEN 0 ELSE 1 END;", new { name = Name(table) }) == 1;
+    internal const string TableExistsQuery = "SELECT CASE WHEN OBJECT_ID(@name, N'U') IS NULL THEN 0 ELSE 1 END;";
 
-    public bool ObjectExists(QualifiedName name) =>
-        session.Scalar<int>("SELECT CASE WHEN OBJECT_ID(@name) IS NULL THEN 0 ELSE 1 END;", new { name = Name(name) }) == 1;
+    public bool TableExists(QualifiedName table) => session.Scalar<int>(TableExistsQuery, new { name = Name(table) }) == 1;
+
+    internal const string ObjectExistsQuery = "SELECT CASE WHEN OBJECT_ID(@name) IS NULL THEN 0 ELSE 1 END;";
+
+    public bool ObjectExists(QualifiedName name) => session.Scalar<int>(ObjectExistsQuery, new { name = Name(name) }) == 1;
 
     internal const string IndexNameQuery = "SELECT name FROM sys.indexes WHERE object_id = OBJECT_ID(@table) AND name = @name;";
 
@@ -270,8 +272,9 @@ internal sealed class SqlServerCatalog(SqlServerDialect dialect, Session session
         SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_indexes WHERE indexname = @index AND indexdef LIKE N'% WHERE %') THEN 1 ELSE 0 END;
         """;
 
-    public IReadOnlyList<string> Triggers(QualifiedName table) =>
-        session.Query("SELECT name FROM sys.triggers WHERE parent_id = OBJECT_ID(@name) ORDER BY name;", new { name = Name(table) }, r => r.GetString(0));
+    internal const string TriggersQuery = "SELECT name FROM sys.triggers WHERE parent_id = OBJECT_ID(@name) ORDER BY name;";
+
+    public IReadOnlyList<string> Triggers(QualifiedName table) => session.Query(TriggersQuery, new { name = Name(table) }, r => r.GetString(0));
 
     internal const string FeaturesQuery = """
         SELECT t.temporal_type, t.is_tracked_by_cdc, t.is_replicated, t.is_merge_published, t.is_memory_optimized,

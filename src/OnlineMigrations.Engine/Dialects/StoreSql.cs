@@ -41,6 +41,8 @@ public abstract class StoreSql
     public string SetLastError => $"UPDATE {T("Migration")} SET LastError = @error WHERE Id = @id";
     /// <summary>Sets a timestamp column; <paramref name="column"/> is one of the fixed names of <see cref="MigrationColumns"/>.</summary>
     public string SetTimestamp(string column) => $"UPDATE {T("Migration")} SET {column} = @now WHERE Id = @id";
+    /// <summary>Removes the migration's row (Remove-Migration); its steps and checkpoints go first.</summary>
+    public string DeleteMigration => $"DELETE FROM {T("Migration")} WHERE Id = @id";
     public string RequestContract =>
         $"UPDATE {T("Migration")} SET ContractRequested = 1, ContractRequestedAt = @now, ContractRequestedBy = @by WHERE Id = @id";
 
@@ -48,6 +50,8 @@ public abstract class StoreSql
     public string SelectStepsDone => $"SELECT StepName FROM {T("StepDone")} WHERE MigrationId = @id AND Phase = @phase";
     public string InsertStepDone => $"INSERT INTO {T("StepDone")} (MigrationId, Phase, StepName, CompletedAt) VALUES (@id, @phase, @step, @now)";
     public string DeleteStepsDone => $"DELETE FROM {T("StepDone")} WHERE MigrationId = @id AND Phase = @phase";
+    /// <summary>The completed steps of every phase of a migration.</summary>
+    public string DeleteAllStepsDone => $"DELETE FROM {T("StepDone")} WHERE MigrationId = @id";
 
     // ---- backfill checkpoints ------------------------------------------------------------------
     public string SelectBackfill => $"SELECT Name, Pass, UpperKey, LastKey, RowsDone, CompletedAt FROM {T("Backfill")} WHERE MigrationId = @id";

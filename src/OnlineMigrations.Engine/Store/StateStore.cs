@@ -162,9 +162,9 @@ public sealed class StateStore(Session session)
 
     public void Delete(string id)
     {
-        session.Execute($"DELETE FROM {Sql.T("StepDone")} WHERE MigrationId = @id", new { id });
+        session.Execute(Sql.DeleteAllStepsDone, new { id });
         session.Execute(Sql.DeleteBackfill, new { id });
-        session.Execute($"DELETE FROM {Sql.T("Migration")} WHERE Id = @id", new { id });
+        session.Execute(Sql.DeleteMigration, new { id });
         RefreshStamps();
     }
 

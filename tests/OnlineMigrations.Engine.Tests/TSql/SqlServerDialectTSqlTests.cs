@@ -109,6 +109,77 @@ public sealed class SqlServerDialectTSqlTests
         Assert.Equal("N'" + name.Replace("'", "''") + "'", D.Literal(name));
     }
 
+    // ---- what runs through dynamic SQL, and what a server's capabilities change ------------------------
+
+    /// <summary>DropColumn first drops the column's default constraint, whose name only the server knows, through
+    /// sp_executesql: the statement it runs is N'ALTER TABLE ... DROP CONSTRAINT ' + QUOTENAME(@default).
+    /// That statement is parsed here with a constraint name standing in for QUOTENAME's result.</summary>
+    [Theory, MemberData(nameof(Spellings))]
+    public void DropColumn_dynamic_drop_of_the_default_every_spelling(string name, string marker)
+    {
+        var t = TSqlNames.Table(name);
+        var statements = D.DropColumn(t, name);
+        Assert.Equal(2, statements.Count);
+        var declare = TSqlAssert.Parses(statements[0]).Batches.Single().Statements.OfType<DeclareVariableStatement>()
+            .Single(d => d.Declarations.Single().VariableName.Value == "@drop").Declarations.Single();
+        var concat = Assert.IsType<BinaryExpression>(declare.Value);
+        var prefix = Assert.IsType<StringLiteral>(concat.FirstExpression).Value;
+        var quotename = Assert.IsType<FunctionCall>(concat.SecondExpression);
+        Assert.Equal("QUOTENAME", quotename.FunctionName.Value, ignoreCase: true);
+        foreach (var constraint in new[] { "DF_" + name[..Math.Min(name.Length, 100)], "DF__T__x__1A2B3C4D" })
+        {
+            var inner = prefix + D.Quote(constraint);
+            Check(inner, marker, name: name);
+            var alter = Assert.IsType<AlterTableDropTableElementStatement>(TSqlAssert.Parses(inner).Batches.Single().Statements.Single());
+            Assert.Equal(TableElementType.Constraint, alter.AlterTableDropTableElements.Single().TableElementType);
+            Assert.Equal(constraint, alter.AlterTableDropTableElements.Single().Name.Value);
+        }
+    }
+
+    /// <summary>The T-SQL test engine's capabilities (Babelfish): the statements that differ from SQL Server's.
+    /// They run on the engine too; parsing them here also holds them to SQL Server 2016's grammar.</summary>
+    private static readonly SqlServerDialect Babelfish = new() { Capabilities = SqlServerCatalog.FromServerProperties(3, 14, "PostgreSQL", babelfish: true) };
+
+    [Theory, MemberData(nameof(Spellings))]
+    public void Engine_capability_variants_every_spelling(string name, string marker)
+    {
+        var t = TSqlNames.Table(name);
+        // No default constraint to drop by name: the column alone.
+        Check(Assert.Single(Babelfish.DropColumn(t, name)), marker, name: name);
+        // Index names reported with the table's name and a hash: matched by LIKE as well as by name.
+        var drop = Babelfish.DropIndex(t, name);
+        Assert.Contains(" LIKE N'", drop);
+        Check(drop, marker, name: name);
+        // The guard of the sync trigger: TRIGGER_NESTLEVEL() without the trigger's own id.
+        foreach (var rules in TriggerRuleSets(t, name))
+        {
+            var sql = Assert.Single(Babelfish.CreateSyncTrigger(t, Names.SyncTrigger(t, "0001_" + name), rules, Keys(name, 2)));
+            Assert.Contains("IF TRIGGER_NESTLEVEL() > 1 RETURN;", sql);
+            Check(sql, marker, name: name);
+        }
+        var caps = Babelfish.Capabilities;
+        var step = Babelfish.CreateIndex("s", new IndexSpec(t, name, [name], [], true, null), caps, allowOffline: true);
+        Assert.Null(step.DoneProbe);
+        Check(Assert.Single(step.Statements), marker, name: name);
+        Assert.Empty(Babelfish.RenameIndex(t, name, new IndexSpec(t, N(name, "_new"), [name], [], false, null)));
+        Assert.Null(Babelfish.AbortIndexBuild(t, name, caps));
+    }
+
+    /// <summary>ALTER INDEX ... ABORT of an unfinished resumable build: only where CREATE INDEX can be resumable.</summary>
+    [Theory, MemberData(nameof(SqlServerEditions.Names), MemberType = typeof(SqlServerEditions))]
+    public void AbortIndexBuild_per_edition(string edition)
+    {
+        var (_, caps, parser) = SqlServerEditions.Get(edition);
+        foreach (var (name, marker) in TSqlNames.All)
+        {
+            var sql = D.AbortIndexBuild(TSqlNames.Table(name), name, caps);
+            Assert.Equal(caps.ResumableIndex, sql is not null);
+            if (sql is null) continue;
+            Check(sql, marker, parser, name);
+            Assert.Contains(" ABORT;", sql);
+        }
+    }
+
     // ---- indexes ------------------------------------------------------------------------------------
 
     private static readonly bool[] Both = [false, true];

@@ -169,6 +169,13 @@ public sealed class SqlServerOperationsTSqlTests
         // addColumn with up, NOT NULL at contract
         var addColumn = new AddColumn { Table = t, Column = new ColumnDefinition(N(name, "_added"), "nvarchar(60)", Nullable: false, Default: "N''"), Up = $"UPPER({col})" };
         run.All(addColumn, Migration(id, addColumn), cat, () => Table(name, caps).Cat.Column(t, new ColumnInfo(N(name, "_added"), "nvarchar(60)", true, null, "N''", false, false)));
+        // addColumn without up: NOT NULL with a default, and nullable without one (the other predicates of
+        // what is still to fill and of what rollback would lose)
+        foreach (var (nullable, @default) in new[] { (false, "N'z'"), (true, (string?)null) })
+        {
+            var plain = new AddColumn { Table = t, Column = new ColumnDefinition(N(name, "_plain"), "nvarchar(60)", Nullable: nullable, Default: @default) };
+            run.All(plain, Migration(id, plain), cat, () => Table(name, caps).Cat.Column(t, new ColumnInfo(N(name, "_plain"), "nvarchar(60)", true, null, @default, false, false)));
+        }
 
         // renameColumn: from is NOT NULL and covered by two indexes (one filtered)
         var renameColumn = new RenameColumn { Table = t, From = name, To = N(name, "_to") };
