@@ -49,6 +49,10 @@ if (-not $progress.Complete) {
     throw "Invoke-Migrate did not complete: $($progress.RowsMigrated) rows migrated, $($progress.RowsRemaining) remaining, stopped: $($progress.StoppedBecause)."
 }
 
+# Where the time went inside the backfill, part by part (MigrationProgress.Timings), in ms.
+$timings = [ordered]@{}
+foreach ($part in $progress.Timings.Parts) { $timings[$part.Key] = $part.Value.TotalMilliseconds }
+
 [pscustomobject]@{
     Seconds         = $clock.Elapsed.TotalSeconds
     RowsMigrated    = [long]$progress.RowsMigrated
@@ -60,4 +64,7 @@ if (-not $progress.Complete) {
     VmHWMKb         = Get-StatusKb VmHWM
     VmRSSKb         = Get-StatusKb VmRSS
     GcHeapBytes     = [GC]::GetTotalMemory($false)
+    # Where the time went inside the backfill, part by part (MigrationProgress.Timings), in ms.
+    TimingsMs       = $timings
+    TimedBatches    = [long]$progress.Timings.Batches
 } | ConvertTo-Json | Set-Content -LiteralPath $ResultFile -Encoding utf8
