@@ -160,6 +160,8 @@ The sync triggers' part of the UPDATE is estimated from one ``UPDATE`` of the wh
 
 $($b.Table)
 
+Each run alone (ms): $(@(for ($i = 0; $i -lt $runs.Count; $i++) { "run $($i + 1): $(Format-N $runs[$i].Seconds 'N2') s in $($runs[$i].Batches) batches, " + (($runs[$i].TimingsMs.PSObject.Properties | Where-Object { $_.Value -ge 0.5 } | ForEach-Object { "$($_.Name) $(Format-N $_.Value 'N0')" }) -join ', ') }) -join '; ').
+
 The largest parts: $(($top | ForEach-Object { "$($_.Label) $(Format-N (100 * $_.Share) 'N0')%" }) -join '; ').
 "@
     Set-ResultsSection $ResultsPath 'SQLite backfill breakdown' $md

@@ -209,7 +209,8 @@ function Get-BackfillBreakdown($Runs, [double]$TriggerShare, [string]$SessionLab
         SessionContext = $SessionLabel
         Commit         = 'BEGIN and COMMIT of the batch'
         Pause          = 'pause between batches (-Delay / default)'
-        Throttle       = 'runner lock check and throttle probe (once a second)'
+        RunnerLock     = 'runner lock check (once a second)'
+        Throttle       = 'throttle probe (once a second)'
         Progress       = 'progress reports to the host'
         Scripts        = 'migrate scripts of sql operations'
         Verify         = 'verification at the end: the remaining-rows count'

@@ -29,7 +29,9 @@ public sealed class BackfillTimings
     public TimeSpan Commit { get; private set; }
     /// <summary>Pauses between batches (-Delay or the dialect's default).</summary>
     public TimeSpan Pause { get; private set; }
-    /// <summary>Once a second: the runner lock check and the throttle probe, with any throttle pause.</summary>
+    /// <summary>Once a second: the check that the runner lock is still held (SQL Server: APPLOCK_MODE).</summary>
+    public TimeSpan RunnerLock { get; private set; }
+    /// <summary>Once a second: the throttle probe (SQL Server: log and availability-group queues), with any throttle pause.</summary>
     public TimeSpan Throttle { get; private set; }
     /// <summary>Progress reports to the host.</summary>
     public TimeSpan Progress { get; private set; }
@@ -42,7 +44,7 @@ public sealed class BackfillTimings
     /// <summary>Batches of the key walk timed here (the ones that updated a range).</summary>
     public int Batches { get; private set; }
 
-    public TimeSpan Total => Plan + Prepare + PassStart + KeyRange + Update + Checkpoint + SessionContext + Commit + Pause + Throttle + Progress + Scripts + Verify + Store;
+    public TimeSpan Total => Plan + Prepare + PassStart + KeyRange + Update + Checkpoint + SessionContext + Commit + Pause + RunnerLock + Throttle + Progress + Scripts + Verify + Store;
 
     /// <summary>The parts in order, name and duration.</summary>
     public IReadOnlyList<KeyValuePair<string, TimeSpan>> Parts =>
@@ -50,11 +52,11 @@ public sealed class BackfillTimings
         new(nameof(Plan), Plan), new(nameof(Prepare), Prepare), new(nameof(PassStart), PassStart),
         new(nameof(KeyRange), KeyRange), new(nameof(Update), Update), new(nameof(Checkpoint), Checkpoint),
         new(nameof(SessionContext), SessionContext), new(nameof(Commit), Commit), new(nameof(Pause), Pause),
-        new(nameof(Throttle), Throttle), new(nameof(Progress), Progress), new(nameof(Scripts), Scripts),
+        new(nameof(RunnerLock), RunnerLock), new(nameof(Throttle), Throttle), new(nameof(Progress), Progress), new(nameof(Scripts), Scripts),
         new(nameof(Verify), Verify), new(nameof(Store), Store),
     ];
 
-    internal enum Part { Plan, Prepare, PassStart, KeyRange, Update, Checkpoint, SessionContext, Commit, Pause, Throttle, Progress, Scripts, Verify, Store }
+    internal enum Part { Plan, Prepare, PassStart, KeyRange, Update, Checkpoint, SessionContext, Commit, Pause, RunnerLock, Throttle, Progress, Scripts, Verify, Store }
 
     /// <summary>Adds the time since <paramref name="since"/> (a <see cref="Stopwatch.GetTimestamp"/>) to a part; returns now, for the next part.</summary>
     internal long Add(Part part, long since)
@@ -72,6 +74,7 @@ public sealed class BackfillTimings
             case Part.SessionContext: SessionContext += d; break;
             case Part.Commit: Commit += d; break;
             case Part.Pause: Pause += d; break;
+            case Part.RunnerLock: RunnerLock += d; break;
             case Part.Throttle: Throttle += d; break;
             case Part.Progress: Progress += d; break;
             case Part.Scripts: Scripts += d; break;

@@ -263,7 +263,9 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
             if (lastThrottle.Elapsed > TimeSpan.FromSeconds(1))
             {
                 t = Stopwatch.GetTimestamp();
-                target.Lock?.EnsureHeld(); Throttle(id); lastThrottle.Restart();
+                target.Lock?.EnsureHeld();
+                t = timings.Add(BackfillTimings.Part.RunnerLock, t);
+                Throttle(id); lastThrottle.Restart();
                 timings.Add(BackfillTimings.Part.Throttle, t);
             }
 
