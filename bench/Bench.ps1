@@ -15,6 +15,9 @@
        SELECT COUNT(*) as information.
     5. Import-Module in a fresh process vs a fresh process doing nothing; Get-MigrationState with
        -Migrations applied migrations vs one.
+    6. Where the backfill's time goes (MigrationProgress.Timings: key range read, UPDATE, the sync triggers'
+       estimated part, checkpoint, backfill mark, commit, pause, verification, ...), written to its own
+       section of results.md; -BreakdownOnly runs only this figure.
     Everything happens in a temporary folder, which is removed at the end (unless -KeepTemp).
     Run it with: dotnet tool restore && dotnet pwsh ./build.ps1 Bench
 #>

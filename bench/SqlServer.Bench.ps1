@@ -14,6 +14,9 @@
     3. Test-ContractReady on the migrated table vs one SELECT COUNT_BIG(*) evaluating the same
        predicates (the remaining-rows checks and the object-version check as the dialect writes them);
        a bare COUNT_BIG(*) and the gate's own histogram statement over the whole table as information.
+    4. Where the backfill's time goes (MigrationProgress.Timings: key range read, UPDATE, the sync trigger's
+       estimated part, checkpoint, SESSION_CONTEXT, commit, verification, ...), written to its own section
+       of results.md; -BreakdownOnly runs only this figure.
     build.ps1 Bench runs it after bench/Bench.ps1 when ONLINEMIGRATIONS_TEST_SQLSERVER is set.
     A quick smoke run: dotnet pwsh bench/SqlServer.Bench.ps1 out/OnlineMigrations/OnlineMigrations.psd1 -Rows 5000 -Repeats 1
 #>
