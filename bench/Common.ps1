@@ -198,3 +198,58 @@ function Get-BackfillStatement([hashtable]$Cmdlet, [string]$Id) {
         Where         = "$($v.Groups['any'].Value) OR (($older))"
     }
 }
+
+# The backfill breakdown (MigrationProgress.Timings, through Migrate.Child.ps1's TimingsMs): per part its
+# time summed over the run, its share of the cmdlet's wall time and its time per batch, each the mean over
+# the runs given. $TriggerShare is the share of the UPDATE's time the sync trigger takes, estimated from
+# one UPDATE of the whole table with and without the trigger; it is shown as a part of the UPDATE, not
+# added to the total. Returns the Markdown table and the parts (Name, Ms, Share, PerBatchMs).
+function Get-BackfillBreakdown($Runs, [double]$TriggerShare, [string]$SessionLabel) {
+    $Runs = @($Runs)
+    $labels = [ordered]@{
+        Plan           = 'planning (assignments, key columns, version tables)'
+        Prepare        = 'before each table: object-version histogram, row estimate'
+        PassStart      = 'pass start: checkpoints, each table''s upper key bound'
+        KeyRange       = 'key range read (the batch''s end key)'
+        Update         = 'the UPDATE of the range'
+        Trigger        = '… of which the sync trigger (estimate, inside the UPDATE)'
+        Checkpoint     = 'checkpoint row in the store'
+        SessionContext = $SessionLabel
+        Commit         = 'BEGIN and COMMIT of the batch'
+        Pause          = 'pause between batches (-Delay / default)'
+        RunnerLock     = 'runner lock check (once a second)'
+        Throttle       = 'throttle probe (once a second)'
+        Progress       = 'progress reports to the host'
+        Scripts        = 'migrate scripts of sql operations'
+        Verify         = 'verification at the end: the remaining-rows count'
+        Store          = 'phase changes and journal entries'
+        Outside        = 'outside the backfiller: module start, connect, runner lock, store and catalog reads'
+    }
+    $mean = { param([double[]]$v) ($v | Measure-Object -Average).Average }
+    $wallMs = & $mean @($Runs | ForEach-Object { 1000 * $_.Seconds })
+    $batches = & $mean @($Runs | ForEach-Object { [double]$_.Batches })
+    $parts = [Collections.Generic.List[object]]::new()
+    foreach ($name in $labels.Keys) {
+        $ms = switch ($name) {
+            'Trigger' { $TriggerShare * (& $mean @($Runs | ForEach-Object { [double]$_.TimingsMs.Update })) }
+            'Outside' { & $mean @($Runs | ForEach-Object { $r = $_; 1000 * $r.Seconds - (($r.TimingsMs.PSObject.Properties | Measure-Object Value -Sum).Sum) }) }
+            default { & $mean @($Runs | ForEach-Object { [double]$_.TimingsMs.$name }) }
+        }
+        $parts.Add([pscustomobject]@{ Name = $name; Label = $labels[$name]; Ms = $ms; Share = $ms / $wallMs; PerBatchMs = $ms / [Math]::Max(1, $batches) })
+    }
+    $rows = foreach ($p in $parts) {
+        if ($p.Name -ne 'Trigger' -and $p.Ms -lt 0.05) { continue }
+        "| $($p.Label) | $(Format-N $p.Ms 'N0') ms | $(Format-N (100 * $p.Share) 'N1')% | $(Format-N $p.PerBatchMs 'N2') ms |"
+    }
+    $table = "| part | total | share of the run | per batch |`n|---|---|---|---|`n" + ($rows -join "`n") +
+        "`n| **the run (Invoke-Migrate wall time)** | $(Format-N $wallMs 'N0') ms | 100% | $(Format-N ($wallMs / [Math]::Max(1, $batches)) 'N2') ms |"
+    [pscustomobject]@{ Table = $table; Parts = $parts; WallMs = $wallMs; Batches = $batches }
+}
+
+function Write-BackfillBreakdown($Breakdown) {
+    foreach ($p in $Breakdown.Parts) {
+        if ($p.Name -ne 'Trigger' -and $p.Ms -lt 0.05) { continue }
+        Say ("{0,-88} {1,9} ms {2,6}% {3,9} ms/batch" -f $p.Label, (Format-N $p.Ms 'N0'), (Format-N (100 * $p.Share) 'N1'), (Format-N $p.PerBatchMs 'N2'))
+    }
+    Say ("{0,-88} {1,9} ms   100%  in {2} batches" -f 'the run (Invoke-Migrate wall time)', (Format-N $Breakdown.WallMs 'N0'), (Format-N $Breakdown.Batches 'N0'))
+}

@@ -96,6 +96,10 @@ $allocated = [GC]::GetTotalAllocatedBytes($false) - $allocatedBefore
 # What the run leaves behind once its garbage is collected (after the peak was read): retained managed memory.
 $retainedBytes = [GC]::GetTotalMemory($true)
 
+# Where the time went inside the backfill, part by part (MigrationProgress.Timings), in ms.
+$timings = [ordered]@{}
+foreach ($part in $progress.Timings.Parts) { $timings[$part.Key] = $part.Value.TotalMilliseconds }
+
 [pscustomobject]@{
     Seconds           = $clock.Elapsed.TotalSeconds
     RowsMigrated      = [long]$progress.RowsMigrated
@@ -130,4 +134,7 @@ $retainedBytes = [GC]::GetTotalMemory($true)
     SqliteUsedBefore  = if ($sqliteBefore) { $sqliteBefore.Used } else { $null }
     SqliteHighWater   = if ($sqliteAfter) { $sqliteAfter.HighWater } else { $null }
     SqliteUsedAfter   = if ($sqliteAfter) { $sqliteAfter.Used } else { $null }
+    # Where the time went inside the backfill, part by part (MigrationProgress.Timings), in ms.
+    TimingsMs         = $timings
+    TimedBatches      = [long]$progress.Timings.Batches
 } | ConvertTo-Json | Set-Content -LiteralPath $ResultFile -Encoding utf8

@@ -22,5 +22,7 @@ public sealed class MigrationProgress : IOnDatabase
     public bool Throttled { get; set; }
     /// <summary>Why a whole pass made no progress while rows remain (ExitCode 2), if it did.</summary>
     public string? NoProgress { get; set; }
+    /// <summary>Where the run's time went inside the backfill, part by part (see <see cref="BackfillTimings"/>).</summary>
+    public BackfillTimings Timings { get; } = new();
     public double RowsPerSecond => Duration.TotalSeconds > 0 ? Math.Round(RowsMigrated / Duration.TotalSeconds, 1) : 0;
 }

@@ -69,11 +69,13 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         var progress = new MigrationProgress { Id = id, Phase = stored.Phase };
         var started = DateTime.UtcNow;
 
+        var t = Stopwatch.GetTimestamp();
         if (stored.Phase == Phase.Expanded)
         {
             target.Session.InTransaction(() => { target.Store.SetPhase(id, Phase.Expanded, Phase.Migrating); target.Store.Stamp(id, "MigrateStartedAt"); });
             progress.Phase = Phase.Migrating;
         }
+        progress.Timings.Add(BackfillTimings.Part.Store, t);
         try
         {
             return Walk(stored, definition, context, progress, started, clock, rowsBefore);
@@ -90,13 +92,18 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         DateTime started, Stopwatch clock, long rowsBefore)
     {
         var id = stored.Id;
+        var timings = progress.Timings;
+        var t = Stopwatch.GetTimestamp();
         var work = Plan(definition, context);
+        t = timings.Add(BackfillTimings.Part.Plan, t);
         // Migrated, with its last pass complete: one count says whether anything is left, instead of a new
         // pass over every row (a scheduled run over a fleet finds most targets so).
         // (A migrate script that nothing verifies runs every time: only it can tell what is left.)
-        if (stored.Phase == Phase.Migrated && target.Store.Backfills(id) is { Count: > 0 } done && done.All(c => c.Completed)
+        var nothingLeft = stored.Phase == Phase.Migrated && target.Store.Backfills(id) is { Count: > 0 } done && done.All(c => c.Completed)
             && definition.Operations.All(o => o.MigrateScript is null)
-            && new RemainingRows(target).Count(definition, context, target.Store.Migrations()) is { Total: 0, NotVerifiable.Count: 0 })
+            && new RemainingRows(target).Count(definition, context, target.Store.Migrations()) is { Total: 0, NotVerifiable.Count: 0 };
+        t = timings.Add(BackfillTimings.Part.Verify, t);
+        if (nothingLeft)
         {
             target.Reporter.Verbose($"{id}: migrated, and every row carries the new shape: nothing to do.");
             progress.Complete = true;
@@ -105,9 +112,11 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
             return progress;
         }
         var checkpoints = StartOrResumePass(id, work);
+        t = timings.Add(BackfillTimings.Part.PassStart, t);
         // A pass this run walks from its start: if it migrates nothing while rows remain, the next one will not either.
         var wholePass = checkpoints.Values.All(c => c.LastKey is null && !c.Completed);
         target.Journal(id, progress.Phase, "backfill", null, started, Outcomes.Started);
+        timings.Add(BackfillTimings.Part.Store, t);
 
         bool passDone;
         for (var pass = 1; ; pass++)
@@ -119,20 +128,25 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
                 if (cp.Completed) continue;
                 if (!WalkTable(id, table, definition, cp, progress, clock, rowsBefore)) break;
             }
+            t = Stopwatch.GetTimestamp();
             if (progress.StoppedBecause is null)
             {
                 foreach (var script in definition.Operations.Select(o => o.MigrateScript).OfType<string>())
                     if (!RunScript(id, script, progress, clock, rowsBefore)) break;
             }
+            t = timings.Add(BackfillTimings.Part.Scripts, t);
             passDone = progress.StoppedBecause is null && target.Store.Backfills(id).All(c => c.Completed);
             progress.RowsRemaining = new RemainingRows(target).Count(definition, context, target.Store.Migrations()).Total;
+            t = timings.Add(BackfillTimings.Part.Verify, t);
             // A pass that migrated rows while some remain goes on with another pass at once: one assignment may read
             // a column another fills in the same statement (a column added and renamed by one migration), which an
             // UPDATE reads as it was before. A pass that migrates nothing ends the run (see NoProgress below).
             if (!passDone || progress.RowsRemaining == 0 || progress.RowsMigrated == migratedBefore || pass == MaxPassesPerRun) break;
             target.Reporter.Verbose($"{id}: {progress.RowsRemaining} row(s) remain after pass {pass}, which migrated {progress.RowsMigrated - migratedBefore}; another pass.");
             checkpoints = StartOrResumePass(id, work);
+            timings.Add(BackfillTimings.Part.PassStart, t);
         }
+        t = Stopwatch.GetTimestamp();
         progress.Complete = passDone && progress.RowsRemaining == 0;
         if (progress.Complete && stored.Phase != Phase.Migrated)
         {
@@ -149,6 +163,7 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         if (stored.LastError is not null && progress.NoProgress is null) target.Store.ClearLastError(id);
         target.Journal(id, progress.Phase, "backfill", null, started, progress.Complete ? Outcomes.Completed : _stopOutcome ?? Outcomes.Succeeded,
             reason: $"{progress.RowsMigrated} rows in {progress.Batches} batches; {progress.RowsRemaining} remaining{(progress.StoppedBecause is null ? "" : "; stopped: " + progress.StoppedBecause)}{(progress.NoProgress is null ? "" : "; no progress: " + progress.NoProgress)}");
+        timings.Add(BackfillTimings.Part.Store, t);
         return progress;
     }
 
@@ -222,6 +237,8 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
     private bool WalkTable(string id, TableWork w, MigrationDefinition definition, BackfillCheckpoint cp, MigrationProgress progress, Stopwatch clock, long rowsBefore)
     {
         var d = target.Dialect;
+        var timings = progress.Timings;
+        var t = Stopwatch.GetTimestamp();
         var upper = KeyCodec.Decode(cp.UpperKey!);
         var last = cp.LastKey is null ? null : KeyCodec.Decode(cp.LastKey);
         var name = w.Table.ToString();
@@ -251,6 +268,7 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         var lastThrottle = Stopwatch.StartNew();
         var lastLockCheck = Stopwatch.StartNew();
         var transientFailures = 0;
+        timings.Add(BackfillTimings.Part.Prepare, t);
 
         while (true)
         {
@@ -259,26 +277,41 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
             // Is the server keeping up (a pause may last minutes)? Then, once a second: is the runner lock still ours (its connection may have died)?
             if (lastThrottle.Elapsed >= options.Limits.CheckInterval)
             {
+                t = Stopwatch.GetTimestamp();
                 stop = Throttle(id, progress, clock, rowsBefore);
+                timings.Add(BackfillTimings.Part.Throttle, t);
                 if (stop is not null) { progress.StoppedBecause = stop; return false; }
                 lastThrottle.Restart();
             }
-            if (lastLockCheck.Elapsed > TimeSpan.FromSeconds(1)) { target.Lock?.EnsureHeld(); lastLockCheck.Restart(); }
+            if (lastLockCheck.Elapsed > TimeSpan.FromSeconds(1))
+            {
+                t = Stopwatch.GetTimestamp();
+                target.Lock?.EnsureHeld();
+                timings.Add(BackfillTimings.Part.RunnerLock, t);
+                lastLockCheck.Restart();
+            }
 
             var watch = Stopwatch.StartNew();
             try
             {
+                t = Stopwatch.GetTimestamp();
                 target.Session.Begin();
+                t = timings.Add(BackfillTimings.Part.Commit, t);
                 foreach (var s in d.BeginBackfillSession()) target.Session.Execute(s);
+                t = timings.Add(BackfillTimings.Part.SessionContext, t);
                 var p = new Dictionary<string, object?> { ["@n"] = batch };
                 bind.Add(p, "hi", upper);
                 if (last is not null) bind.Add(p, "lo", last);
                 var end = target.Session.Row(d.BatchEnd(w.Table, w.Keys, last is not null), p);
+                t = timings.Add(BackfillTimings.Part.KeyRange, t);
                 if (end is null)
                 {
                     target.Store.CompleteBackfill(id, name);
+                    t = timings.Add(BackfillTimings.Part.Checkpoint, t);
                     foreach (var s in d.EndBackfillBatch()) target.Session.Execute(s);
+                    t = timings.Add(BackfillTimings.Part.SessionContext, t);
                     target.Session.Commit();
+                    timings.Add(BackfillTimings.Part.Commit, t);
                     target.Reporter.Verbose($"{id}: {name} done ({rowsTable} rows changed in this pass).");
                     return true;
                 }
@@ -286,9 +319,14 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
                 bind.Add(u, "end", end);
                 if (last is not null) bind.Add(u, "lo", last);
                 var affected = set.Count == 0 ? 0 : target.Session.Execute(d.UpdateRange(w.Table, w.Keys, last is not null, set, where), u);
+                t = timings.Add(BackfillTimings.Part.Update, t);
                 target.Store.CheckpointBackfill(id, name, KeyCodec.Encode(end), affected);
+                t = timings.Add(BackfillTimings.Part.Checkpoint, t);
                 foreach (var s in d.EndBackfillBatch()) target.Session.Execute(s);
+                t = timings.Add(BackfillTimings.Part.SessionContext, t);
                 target.Session.Commit();
+                timings.Add(BackfillTimings.Part.Commit, t);
+                timings.CountBatch();
                 last = end;
                 walked += batch;
                 rowsTable += affected;
@@ -323,9 +361,12 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
             }
             var elapsed = watch.Elapsed;
             if (options.BatchSize is null) batch = NextBatchSize(batch, elapsed, options.TargetBatchDuration, MaxBatch);
+            t = Stopwatch.GetTimestamp();
             Report(id, name, progress, clock, walked, estimate);
+            t = timings.Add(BackfillTimings.Part.Progress, t);
             var pause = options.Delay ?? target.Dialect.DefaultBatchPause(elapsed);
             if (pause > TimeSpan.Zero) Thread.Sleep(pause);
+            timings.Add(BackfillTimings.Part.Pause, t);
         }
     }
 
