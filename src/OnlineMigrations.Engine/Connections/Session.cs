@@ -98,24 +98,24 @@ public sealed class Session(DbConnection connection, Dialects.IDialect dialect, 
         return command.ExecuteNonQuery();
     }
 
-    public T Scalar<T>(string sql, object? parameters = null)
+    public T Scalar<T>(string sql, object? parameters = null) => Read(() =>
     {
         using var command = Command(sql, parameters);
         var value = command.ExecuteScalar();
         return Convert<T>(value);
-    }
+    });
 
-    public List<T> Query<T>(string sql, object? parameters, Func<DbDataReader, T> map)
+    public List<T> Query<T>(string sql, object? parameters, Func<DbDataReader, T> map) => Read(() =>
     {
         using var command = Command(sql, parameters);
         using var reader = command.ExecuteReader();
         var list = new List<T>();
         while (reader.Read()) list.Add(map(reader));
         return list;
-    }
+    });
 
     /// <summary>Reads the first row as raw values, or null when there is none.</summary>
-    public object?[]? Row(string sql, object? parameters = null)
+    public object?[]? Row(string sql, object? parameters = null) => Read(() =>
     {
         using var command = Command(sql, parameters);
         using var reader = command.ExecuteReader();
@@ -123,6 +123,18 @@ public sealed class Session(DbConnection connection, Dialects.IDialect dialect, 
         var values = new object?[reader.FieldCount];
         for (var i = 0; i < values.Length; i++) values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
         return values;
+    });
+
+    // A read outside a transaction that met a lock timeout, a deadlock, or a catalog object another session dropped at
+    // that very moment (a T-SQL engine's "could not open relation with OID") is read again: it changed nothing.
+    // Steps retry their own errors (StepRunner); inside a transaction the caller decides.
+    private T Read<T>(Func<T> read)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try { return read(); }
+            catch (DbException e) when (Transaction is null && attempt < 3 && Dialect.IsRetryable(e)) { Thread.Sleep(50 * attempt); }
+        }
     }
 
     internal static T Convert<T>(object? value)
