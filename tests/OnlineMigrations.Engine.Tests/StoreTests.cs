@@ -72,7 +72,7 @@ public sealed class StoreTests : IDisposable
                 """);
         }
         using var target = TargetDatabase.OpenForChanges(Options, SilentReporter.Instance, "test");
-        Assert.Equal(2, target.Store.Version());
+        Assert.Equal(StoreSql.CurrentVersion, target.Store.Version());
         var row = Assert.Single(target.Store.ObjectVersionRows());
         Assert.Equal(new VersionStampRow(null, "t", "V", "2.0", "0001_track", "Migrated"), row);
         Assert.Null(target.Store.Declaration());

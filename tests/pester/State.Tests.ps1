@@ -69,7 +69,7 @@ Describe 'Migration state on <Provider>' -ForEach (Get-TestProvider) {
         $info = if ($Provider -eq 'Sqlite') { 'OnlineMigrations_StoreInfo' } else { 'StoreInfo' }
         $objects | Should -Contain $info
         $table = if ($Provider -eq 'Sqlite') { '[OnlineMigrations_StoreInfo]' } else { "[$(Get-TestStoreSchema $db)].[StoreInfo]" }
-        (Invoke-Sql $db "SELECT Value FROM $table WHERE Name = 'StoreVersion'").Value | Should -Be '2'
+        (Invoke-Sql $db "SELECT Value FROM $table WHERE Name = 'StoreVersion'").Value | Should -Be '3'
 
         Install-MigrationStore @om -Confirm:$false -ErrorAction Stop -Verbose 4>&1 |
             ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { $script:verbose = "$_" } else { $_ | Should -Be 2 } }

@@ -149,6 +149,15 @@ public sealed class SqlServerStoreSql(string schema) : StoreSql
             WHERE m.Phase IN (''Expanded'', ''Migrating'', ''Migrated'', ''Contracting'', ''Completed'');');
             """,
         ],
+        // Version 3: plans are saved typed (what each operation saw and decided) and the runner lock names the
+        // database. A runner of an earlier version reads plans of this one wrongly and does not share its runner
+        // lock, so it must refuse this store (StoreTooNew) rather than work beside this one.
+        [
+            $"""
+            IF NOT EXISTS (SELECT 1 FROM {T("StoreInfo")} WHERE Name = N'PlanFormat')
+            INSERT INTO {T("StoreInfo")} (Name, Value) VALUES (N'PlanFormat', N'typed');
+            """,
+        ],
     ];
 
     public override string? StampSchema(Model.QualifiedName table) => table.Schema;

@@ -66,6 +66,11 @@ public sealed class SqliteStoreSql : StoreSql
                 WHERE m.Phase IN ('Expanded', 'Migrating', 'Migrated', 'Contracting', 'Completed')
             """,
         ],
+        // Version 3: plans are saved typed (what each operation saw and decided): a runner of an earlier version
+        // would read them wrongly, so it must refuse this store (StoreTooNew).
+        [
+            $"INSERT OR IGNORE INTO {T("StoreInfo")} (Name, Value) VALUES ('PlanFormat', 'typed')",
+        ],
     ];
 
     // SQLite has no schemas: applications name the table alone.

@@ -7,7 +7,7 @@ namespace OnlineMigrations.Engine.Dialects;
 /// </summary>
 public abstract class StoreSql
 {
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     /// <summary>The qualified, quoted name of a store table (Migration, Journal, ...).</summary>
     public abstract string T(string table);
