@@ -62,8 +62,8 @@ Describe 'Migration state on <Provider>' -ForEach (Get-TestProvider) {
         (Get-MigrationState @om -Id 0001_instances_compute_host).Drift | Should -BeFalse
     }
 
-    It 'Install-MigrationStore creates the store at version 2 and is idempotent' -Skip:$Skip {
-        Install-MigrationStore @om -Confirm:$false -ErrorAction Stop | Should -Be 2
+    It 'Install-MigrationStore creates the store at version 3 and is idempotent' -Skip:$Skip {
+        Install-MigrationStore @om -Confirm:$false -ErrorAction Stop | Should -Be 3
         $objects = Get-TestStoreObject $db
         $objects | Should -Not -BeNullOrEmpty
         $info = if ($Provider -eq 'Sqlite') { 'OnlineMigrations_StoreInfo' } else { 'StoreInfo' }
@@ -72,8 +72,8 @@ Describe 'Migration state on <Provider>' -ForEach (Get-TestProvider) {
         (Invoke-Sql $db "SELECT Value FROM $table WHERE Name = 'StoreVersion'").Value | Should -Be '3'
 
         Install-MigrationStore @om -Confirm:$false -ErrorAction Stop -Verbose 4>&1 |
-            ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { $script:verbose = "$_" } else { $_ | Should -Be 2 } }
-        $verbose | Should -BeLike '*version 2*nothing to do*'
+            ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { $script:verbose = "$_" } else { $_ | Should -Be 3 } }
+        $verbose | Should -BeLike '*version 3*nothing to do*'
         Get-TestStoreObject $db | Should -Be $objects
         # Read-only commands work on the empty store.
         @(Get-MigrationState @om -ErrorAction Stop) | Should -HaveCount 0
