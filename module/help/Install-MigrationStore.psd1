@@ -26,7 +26,7 @@ GRANT EXECUTE ON [OnlineMigrations].[Heartbeat] TO [inventory-api];
 GRANT SELECT ON [OnlineMigrations].[ContractRequests] TO [inventory-api];
 "@
 '@
-            Remarks = 'Creates the store (version 2) so the application can heartbeat before the first release that uses the method.'
+            Remarks = 'Creates the store (version 3) so the application can heartbeat before the first release that uses the method.'
         }
         @{
             Title   = 'Review the store''s SQL in a pipeline before a DBA runs it'
