@@ -159,11 +159,12 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
             progress.ExitCode = 2;
             progress.NoProgress = $"a whole pass over every table migrated no row, but {progress.RowsRemaining} row(s) still count as not migrated, so running it again is not expected to change that (unless old code wrote them during this very pass)";
         }
-        progress.Duration = clock.Elapsed;
         if (stored.LastError is not null && progress.NoProgress is null) target.Store.ClearLastError(id);
         target.Journal(id, progress.Phase, "backfill", null, started, progress.Complete ? Outcomes.Completed : _stopOutcome ?? Outcomes.Succeeded,
             reason: $"{progress.RowsMigrated} rows in {progress.Batches} batches; {progress.RowsRemaining} remaining{(progress.StoppedBecause is null ? "" : "; stopped: " + progress.StoppedBecause)}{(progress.NoProgress is null ? "" : "; no progress: " + progress.NoProgress)}");
         timings.Add(BackfillTimings.Part.Store, t);
+        // Taken last, so that the run's duration holds every part its Timings count.
+        progress.Duration = clock.Elapsed;
         return progress;
     }
 
