@@ -172,12 +172,17 @@ function Get-TrxCounts([string]$TrxPath) {
     $failed = @($results | Where-Object { $_.outcome -in 'Failed', 'Error', 'Timeout', 'Aborted' }).Count
     $skipped = @($results | Where-Object { $_.outcome -in 'NotExecuted', 'Skipped' }).Count
     $inconclusive = @($results | Where-Object outcome -eq 'Inconclusive').Count
+    $failures = @($results | Where-Object { $_.outcome -in 'Failed', 'Error', 'Timeout', 'Aborted' } | ForEach-Object {
+        $message = $_.SelectSingleNode(".//*[local-name()='Message']")
+        [pscustomobject]@{ Name = $_.testName; File = $null; Message = if ($message) { $message.InnerText } else { $_.outcome } }
+    })
     [pscustomobject]@{
         Passed       = $passed
         Failed       = $failed
         Skipped      = $skipped
         Inconclusive = $inconclusive
         NotRun       = $results.Count - $passed - $failed - $skipped - $inconclusive
+        Failures     = $failures
     }
 }
 
@@ -238,6 +243,7 @@ function Invoke-PesterTests([string]$ResultsDir) {
     [pscustomobject]@{
         Passed = [int]$counts.Passed; Failed = [int]$counts.Failed; Skipped = [int]$counts.Skipped
         Inconclusive = [int]$counts.Inconclusive; NotRun = [int]$counts.NotRun + [int]$counts.Uncounted; Broken = $false
+        Failures = @($counts.Failures)
     }
 }
 
@@ -254,6 +260,15 @@ function Invoke-Test {
     # was not skipped with a reason, so it is counted (and reported) with the failed ones.
     $passed = 0; $failed = 0; $skipped = 0; $ok = $true
     Write-Host ''
+    # The failures again, each with the start of its message, where a log cut to its tail keeps them.
+    foreach ($name in $suites.Keys) {
+        foreach ($failure in @($suites[$name].Failures | Where-Object { $_ })) {
+            $message = ("$($failure.Message)" -replace '\s+', ' ').Trim()
+            if ($message.Length -gt 400) { $message = $message.Substring(0, 400) + ' ...' }
+            $where = if ($failure.File) { " [$(Split-Path -Leaf $failure.File)]" } else { '' }
+            Write-Host ("FAILED {0}{1}: {2}" -f $failure.Name, $where, $message) -ForegroundColor Red
+        }
+    }
     foreach ($name in $suites.Keys) {
         $c = $suites[$name]
         $note = ''

@@ -42,6 +42,22 @@ $counts = [ordered]@{
     Total        = $result.TotalCount
     Result       = $result.Result
     NotPassed    = @(@($inconclusive) + @($notRun) | ForEach-Object { "$($_.Result): $($_.ExpandedPath)" })
+    # Each failure with the first lines of its message: build.ps1 repeats them just above the
+    # closing line, so that a CI log that keeps only its head and tail still names them.
+    Failures     = @(
+        @($result.Failed | ForEach-Object {
+            $message = @($_.ErrorRecord | ForEach-Object { "$_" }) -join ' '
+            # A test failed by its block's BeforeAll holds no error of its own: the block's is the reason.
+            for ($block = $_.Block; -not $message -and $block; $block = $block.Parent) {
+                $message = @($block.ErrorRecord | ForEach-Object { "$_" }) -join ' '
+            }
+            [ordered]@{ Name = $_.ExpandedPath; File = $_.ScriptBlock.File; Message = $message }
+        }) +
+        @(@($result.FailedContainers) + @($result.FailedBlocks) | Where-Object { $_ -and $_.FailedCount -eq 0 } | ForEach-Object {
+            $message = @($_.ErrorRecord | ForEach-Object { "$_" }) -join ' '
+            [ordered]@{ Name = "$($_.Name) (setup or teardown)"; File = "$($_.Item)"; Message = $message }
+        })
+    )
 }
 foreach ($line in $counts.NotPassed) { Write-Host $line -ForegroundColor Red }
 if ($ResultFile) { $counts | ConvertTo-Json | Set-Content -LiteralPath $ResultFile -Encoding utf8 }
