@@ -147,7 +147,12 @@ public sealed class SqliteDialect : IDialect
         var t = Table(table);
         var thisRow = string.Join(" AND ", keyColumns.Select(k => $"{Quote(k)} = NEW.{Quote(k)}"));
         var rowKey = string.Join(" || ',' || ", keyColumns.Select(k => $"quote(NEW.{Quote(k)})"));
-        const string notBackfill = "NOT EXISTS (SELECT 1 FROM " + BackfillMark + ")";
+        // A backfill's own UPDATE (its batch holds the mark row, seen only inside its transaction, and SQLite has
+        // one writer at a time) fires none of the update triggers: it sets the new columns from the old ones
+        // itself, so the reverse direction must not run, and the forward ones have nothing to do (their old
+        // columns are unchanged; a value one new column derives from another is caught by the next pass and
+        // the verification). Skipping them spares every row of a batch a write mark, its delete and the rules.
+        const string notBackfill = "WHEN NOT EXISTS (SELECT 1 FROM " + BackfillMark + ")";
         var names = SyncTriggerObjects(triggerName, rules);
         var written = WrittenColumns(rules);
         string MarkName(string column) => names[2 + written.FindIndex(c => string.Equals(c, column, StringComparison.OrdinalIgnoreCase))];
@@ -177,7 +182,7 @@ public sealed class SqliteDialect : IDialect
                     var toUnwritten = m.ToDefault is null ? $"{to} IS NULL" : $"({to} IS NULL OR NOT {Differ(to, $"({m.ToDefault})")})";
                     onInsert.Add($"UPDATE {t} SET {from} = {to} WHERE {thisRow} AND NOT {toUnwritten} AND {Differ(from, to)};");
                     onInsert.Add($"UPDATE {t} SET {to} = {from} WHERE {thisRow} AND {toUnwritten} AND {from} IS NOT NULL AND {Differ(to, from)};");
-                    onUpdate.Add($"UPDATE {t} SET {from} = {to} WHERE {thisRow} AND {Wrote(m.To)} AND {Differ(from, to)} AND {notBackfill};");
+                    onUpdate.Add($"UPDATE {t} SET {from} = {to} WHERE {thisRow} AND {Wrote(m.To)} AND {Differ(from, to)};");
                     onUpdate.Add($"UPDATE {t} SET {to} = {from} WHERE {thisRow} AND NOT {Wrote(m.To)} AND {Differ("NEW." + from, "OLD." + from)} AND {Differ(to, from)};");
                     break;
                 case ShadowRule s:
@@ -191,7 +196,7 @@ public sealed class SqliteDialect : IDialect
                         var shadowWritten = $"({shadow} IS NOT NULL{(s.Default is null ? "" : $" AND {Differ(shadow, $"({s.Default})")}")})";
                         onInsert.Add($"UPDATE {t} SET {col} = ({s.Down}) WHERE {thisRow} AND {shadowWritten} AND {Differ(col, $"({s.Down})")};");
                         onInsert.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {thisRow} AND NOT {shadowWritten} AND {Differ(shadow, $"({s.Up})")}{upKeepsNotNull};");
-                        onUpdate.Add($"UPDATE {t} SET {col} = ({s.Down}) WHERE {thisRow} AND {Differ("NEW." + shadow, "OLD." + shadow)} AND NOT {Differ("NEW." + col, "OLD." + col)} AND {Differ(col, $"({s.Down})")} AND {notBackfill};");
+                        onUpdate.Add($"UPDATE {t} SET {col} = ({s.Down}) WHERE {thisRow} AND {Differ("NEW." + shadow, "OLD." + shadow)} AND NOT {Differ("NEW." + col, "OLD." + col)} AND {Differ(col, $"({s.Down})")};");
                     }
                     onUpdate.Add($"UPDATE {t} SET {shadow} = ({s.Up}) WHERE {thisRow} AND {Differ("NEW." + col, "OLD." + col)} AND {Differ(shadow, $"({s.Up})")}{upKeepsNotNull};");
                     break;
@@ -202,9 +207,9 @@ public sealed class SqliteDialect : IDialect
         var statements = new List<string>();
         if (written.Count > 0) statements.Add($"CREATE TABLE IF NOT EXISTS {WriteMark} (Name TEXT NOT NULL, Row TEXT NOT NULL)");
         statements.AddRange(written.Select(c =>
-            $"CREATE TRIGGER {Quote(MarkName(c))} BEFORE UPDATE OF {Quote(c)} ON {t} FOR EACH ROW\nBEGIN\n    INSERT INTO {WriteMark} (Name, Row) VALUES ({Literal(MarkName(c))}, {rowKey});\nEND"));
+            $"CREATE TRIGGER {Quote(MarkName(c))} BEFORE UPDATE OF {Quote(c)} ON {t} FOR EACH ROW {notBackfill}\nBEGIN\n    INSERT INTO {WriteMark} (Name, Row) VALUES ({Literal(MarkName(c))}, {rowKey});\nEND"));
         statements.Add($"CREATE TRIGGER {Quote(names[0])} AFTER INSERT ON {t} FOR EACH ROW\nBEGIN\n    {string.Join("\n    ", onInsert)}\nEND");
-        statements.Add($"CREATE TRIGGER {Quote(names[1])} AFTER UPDATE ON {t} FOR EACH ROW\nBEGIN\n    {string.Join("\n    ", onUpdate)}\nEND");
+        statements.Add($"CREATE TRIGGER {Quote(names[1])} AFTER UPDATE ON {t} FOR EACH ROW {notBackfill}\nBEGIN\n    {string.Join("\n    ", onUpdate)}\nEND");
         return statements;
     }
 
