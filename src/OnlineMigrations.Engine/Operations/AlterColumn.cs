@@ -123,12 +123,12 @@ public sealed class AlterColumn : Operation
         c.Saw(this) is { } seen ? seen.Covering(Column) : FinalNotNull.Load(c.Fact(this, "indexDefinitions"));
 
     private IEnumerable<string> OldIndexNames(OperationContext c) =>
-        c.Saw(this) is not null ? OldIndexes(c).Select(i => i.Name) : (c.Fact(this, "indexes") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries);
+        c.Saw(this) is not null ? OldIndexes(c).Select(i => i.Name) : c.FactList(this, "indexes");
 
     // A UNIQUE constraint's index can only be removed by dropping the constraint.
     private HashSet<string> UniqueConstraints(OperationContext c) =>
         (c.Saw(this) is { } seen ? seen.Covering(Column).Where(i => i.UniqueConstraint).Select(i => i.Name)
-            : (c.Fact(this, "uniqueConstraints") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
+            : c.FactList(this, "uniqueConstraints")).ToHashSet(StringComparer.Ordinal);
 
     public override IEnumerable<string> MovesIndexes(OperationContext c) => OldIndexNames(c);
 

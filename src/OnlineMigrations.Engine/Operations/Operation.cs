@@ -98,6 +98,12 @@ public sealed class OperationContext(IDialect dialect, MigrationDefinition migra
 
     public string? Fact(Operation op, string name) => Facts.TryGetValue($"{op.JsonPath}:{name}", out var v) ? v : null;
 
+    /// <summary>A list an earlier version saved as one fact (names joined by U+001F); empty when it saved none.</summary>
+    public string[] FactList(Operation op, string name) => SplitFactList(Fact(op, name));
+
+    /// <summary>A list fact's names (joined by U+001F in what earlier versions saved).</summary>
+    public static string[] SplitFactList(string? fact) => (fact ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries);
+
     /// <summary>The internal name of the shadow column an alterColumn keeps beside <paramref name="column"/>.</summary>
     public string ShadowName(string column) => Names.Internal(column, "om_" + Names.ShortHash(Migration.Id));
 

@@ -135,12 +135,12 @@ public sealed class RenameColumn : Operation
     /// <summary>The indexes the old column had at expand, each moved to the new column at contract.</summary>
     private IEnumerable<string> OriginalIndexes(OperationContext c) =>
         c.Saw(this) is { } seen ? OwnIndexesLeftOut(c, seen.Covering(From)).Select(i => i.Name)
-            : (c.Fact(this, "indexes") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries);
+            : c.FactList(this, "indexes");
 
     // A UNIQUE constraint's index can only be removed by dropping the constraint.
     private HashSet<string> UniqueConstraints(OperationContext c) =>
         (c.Saw(this) is { } seen ? OwnIndexesLeftOut(c, seen.Covering(From)).Where(i => i.UniqueConstraint).Select(i => i.Name)
-            : (c.Fact(this, "uniqueConstraints") ?? "").Split('\u001f', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
+            : c.FactList(this, "uniqueConstraints")).ToHashSet(StringComparer.Ordinal);
 
     public override IEnumerable<string> MovesIndexes(OperationContext c) => OriginalIndexes(c);
 

@@ -125,7 +125,7 @@ public static class Planner
         // A plan saved by an earlier version: the owners' steps were facts, names joined by U+001F.
         if (!c.Facts.ContainsKey(ExpandStepsFact)) return true;
         if (!c.Facts.TryGetValue($"{owner}:{ExpandStepsFact}", out var legacy)) return true;
-        return legacy.Split('\u001f', StringSplitOptions.RemoveEmptyEntries).Any(expandStepDone);
+        return OperationContext.SplitFactList(legacy).Any(expandStepDone);
     }
 
     public static IReadOnlyList<Step> Contract(OperationContext c)
