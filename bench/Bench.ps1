@@ -31,8 +31,9 @@ param(
     [int]$Repeats = 5,
     # Runs of figure 2 at each size (alternating which size goes first).
     [ValidateRange(2, 20)][int]$MemoryRepeats = 3,
-    # Memory: figure 2 alone, writing only its section of results.md.
-    [ValidateSet('All', 'Memory')][string]$Only = 'All',
+    # Memory: figure 2 alone, writing only its section of results.md; AllButMemory: every other figure (the
+    # SQLite section), leaving the memory section as it was.
+    [ValidateSet('All', 'Memory', 'AllButMemory')][string]$Only = 'All',
     [int]$ProcessRepeats = 5,
     [int]$Migrations = 500,
     [string]$ResultsPath = (Join-Path $PSScriptRoot 'results.md'),
@@ -212,6 +213,8 @@ try {
     if ($triggers.Count -lt 2) { Fail "expected the expand's sync triggers on Instances, found: $($triggers -join ', ')." }
     Say "shadow column $shadow; triggers $($triggers -join ', ')"
 
+    # -Only AllButMemory keeps the SQLite memory section as the last run that measured it left it.
+    if ($Only -ne 'AllButMemory') {
     # ------------------------------------------------------------------ 2. the backfill's memory growth
     Step "Figure 2: the backfill's own memory growth at $(Format-N $Rows) and $(Format-N $LargeRows) rows, $MemoryRepeats runs each"
     $large = Join-Path $Temp 'large.db'
@@ -311,6 +314,7 @@ $fig2
         Say "Results: $ResultsPath (the SQLite memory section)"
         return
     }
+    } # figure 2
 
     # ------------------------------------------------------------------ 1. backfill throughput
     Step "Figure 1: backfill throughput on copies of the $(Format-N $Rows)-row inventory"
