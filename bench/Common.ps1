@@ -253,3 +253,45 @@ function Write-BackfillBreakdown($Breakdown) {
     }
     Say ("{0,-88} {1,9} ms   100%  in {2} batches" -f 'the run (Invoke-Migrate wall time)', (Format-N $Breakdown.WallMs 'N0'), (Format-N $Breakdown.Batches 'N0'))
 }
+
+# The Instances table of samples/baseline with -Rows rows (the rows of samples/Demo.ps1's shape), and a
+# folder with the sample migrations -Ids: on SQLite a database file at -Path; on SQL Server a schema of
+# its own (and its _store schema) through -Admin (an open connection, bench/SqlServerClient.psm1), the
+# migrations rewritten to that schema. Returns the cmdlet parameters for it, and the schemas to drop.
+function New-BenchInventory {
+    param([Parameter(Mandatory)][ValidateSet('Sqlite', 'SqlServer')][string]$Provider, [Parameter(Mandatory)][int]$Rows,
+        [Parameter(Mandatory)][string]$Folder, [string[]]$Ids, [string]$ModuleManifest, [string]$Path, $Admin, [string]$ConnectionString)
+    $samples = Join-Path $PSScriptRoot '../samples'
+    $null = New-Item -ItemType Directory -Force -Path $Folder
+    $files = @(Get-ChildItem (Join-Path $samples 'inventory/*.json') | Where-Object { -not $Ids -or $_.BaseName -in $Ids })
+    if ($Provider -eq 'Sqlite') {
+        Import-Module (Join-Path $samples 'DemoDatabase.psm1') -Force
+        $db = Open-DemoDatabase -ModuleManifest $ModuleManifest -Path $Path
+        try {
+            foreach ($statement in (Get-Content -Raw -LiteralPath (Join-Path $samples 'baseline/sqlite.sql')) -split ';') {
+                $text = ($statement -split "`n" | Where-Object { $_ -notmatch '^\s*--' }) -join "`n"
+                if ($text.Trim()) { $null = Invoke-DemoSql $db $text }
+            }
+            $null = Invoke-DemoSql $db @"
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $Rows)
+INSERT INTO Instances (Id, Name, Host, MemoryMb, Location)
+SELECT i, 'vm-' || i, 'compute-' || (i % 97), 1024 * (1 + i % 16), 'EUW' || (1 + i % 3) || '-R' || substr('000' || (i % 250), -3) FROM n
+"@
+        }
+        finally { $db.Dispose() }
+        $files | Copy-Item -Destination $Folder
+        return [pscustomobject]@{ Cmdlet = @{ Provider = 'Sqlite'; ConnectionString = "Data Source=$Path" }; Schemas = @() }
+    }
+    $schema = "om_bench_$([guid]::NewGuid().ToString('N').Substring(0, 6))"; $store = "${schema}_store"
+    $null = Invoke-BenchSql $Admin "CREATE SCHEMA [$schema];"
+    $null = Invoke-BenchSql $Admin ((Get-Content -Raw -LiteralPath (Join-Path $samples 'baseline/sqlserver.sql')).Replace('[dbo]', "[$schema]"))
+    $null = Invoke-BenchSql $Admin @"
+WITH n AS (SELECT TOP (@rows) CAST(ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) AS bigint) AS i FROM sys.all_columns a CROSS JOIN sys.all_columns b CROSS JOIN sys.all_columns c)
+INSERT INTO [$schema].[Instances] (Id, Name, Host, MemoryMb, Location)
+SELECT i, CONCAT('vm-', i), CONCAT('compute-', i % 97), 1024 * (1 + i % 16), CONCAT('EUW', 1 + i % 3, '-R', RIGHT(CONCAT('000', i % 250), 3)) FROM n;
+"@ -Parameters @{ rows = $Rows } -TimeoutSeconds 0
+    foreach ($f in $files) {
+        Set-Content -LiteralPath (Join-Path $Folder $f.Name) -Value ((Get-Content -Raw -LiteralPath $f.FullName) -replace '(?<![\w\]])dbo\.', "$schema.") -Encoding utf8
+    }
+    [pscustomobject]@{ Cmdlet = @{ Provider = 'SqlServer'; ConnectionString = $ConnectionString; StoreSchema = $store }; Schemas = @($schema, $store) }
+}
