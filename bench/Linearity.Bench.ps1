@@ -53,8 +53,11 @@ function Measure-Size([int]$Rows, [string]$Name) {
             $w.Restart()
             $t = Test-ContractReady @c -Id $Id
             $ms = $w.Elapsed.TotalMilliseconds
-            $version = @($t.Checks | Where-Object Name -EQ 'ObjectVersion')
-            if (-not $version -or -not $version[0].Passed) { Fail "$Name`: the ObjectVersion gate does not pass on the migrated table ($($version.Detail))." }
+            # The gates that read the rows must pass: every row migrated and stamped.
+            foreach ($gate in 'DataMigrated', 'ObjectVersion') {
+                $check = @($t.Checks | Where-Object Name -EQ $gate)
+                if (-not $check -or -not $check[0].Passed) { Fail "$Name`: the $gate gate does not pass on the migrated table ($(@($check | ForEach-Object Detail) -join '; '))." }
+            }
             $ms
         }
         [pscustomobject]@{ Rows = $Rows; MigrateMs = $migrateMs; Batches = $batches; Calls = $calls; GateMs = (Get-Median $gates); Gates = @($gates) }

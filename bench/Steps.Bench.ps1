@@ -27,7 +27,6 @@ Set-StrictMode -Version 3.0
 $ProgressPreference = 'SilentlyContinue'
 . (Join-Path $PSScriptRoot 'Common.ps1')
 $ModuleManifest = (Resolve-Path -LiteralPath $ModuleManifest).Path
-$Samples = Join-Path $PSScriptRoot '../samples'
 $Ids = '0001_instances_compute_host', '0002_split_location', '0003_drop_legacy_quotas'
 $LockTimeoutDefault = 2000
 Import-Module $ModuleManifest -Force
@@ -72,48 +71,19 @@ function Get-StepNature([string]$Sql) {
 
 try {
     Step "Steps: $Provider, $(Format-N $Rows) rows, migrations $($Ids -join ', ')"
-    $folder = Join-Path $Temp 'migrations'; $null = New-Item -ItemType Directory -Path $folder
-    if ($Provider -eq 'Sqlite') {
-        Import-Module (Join-Path $Samples 'DemoDatabase.psm1') -Force
-        $path = Join-Path $Temp 'steps.db'
-        $db = Open-DemoDatabase -ModuleManifest $ModuleManifest -Path $path
-        try {
-            foreach ($statement in (Get-Content -Raw -LiteralPath (Join-Path $Samples 'baseline/sqlite.sql')) -split ';') {
-                $text = ($statement -split "`n" | Where-Object { $_ -notmatch '^\s*--' }) -join "`n"
-                if ($text.Trim()) { $null = Invoke-DemoSql $db $text }
-            }
-            $null = Invoke-DemoSql $db @"
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $Rows)
-INSERT INTO Instances (Id, Name, Host, MemoryMb, Location)
-SELECT i, 'vm-' || i, 'compute-' || (i % 97), 1024 * (1 + i % 16), 'EUW' || (1 + i % 3) || '-R' || substr('000' || (i % 250), -3) FROM n
-"@
-        }
-        finally { $db.Dispose() }
-        Copy-Item (Join-Path $Samples 'inventory/*.json') $folder
-        $c = @{ Provider = 'Sqlite'; ConnectionString = "Data Source=$path" }
-        $Offline = $false
-        $engine = 'SQLite'
-    }
-    else {
+    $folder = Join-Path $Temp 'migrations'
+    if ($Provider -eq 'SqlServer') {
         if (-not $ConnectionString) { throw 'Steps bench: -Provider SqlServer needs -ConnectionString or ONLINEMIGRATIONS_TEST_SQLSERVER.' }
         Import-Module (Join-Path $PSScriptRoot 'SqlServerClient.psm1') -Force
         $Admin = Open-BenchSqlServer -ModuleManifest $ModuleManifest -ConnectionString $ConnectionString
         $server = Invoke-BenchSql $Admin "SELECT @@VERSION AS v, CAST(SERVERPROPERTY('EngineEdition') AS int) AS ee"
         $Offline = $server.ee -notin 3, 5, 8
         $engine = if ($server.v -match 'Babelfish') { 'the T-SQL engine (Babelfish)' } else { 'SQL Server' }
-        $schema = "om_steps_$([guid]::NewGuid().ToString('N').Substring(0, 6))"; $store = "${schema}_store"; $Schemas = @($schema, $store)
-        $null = Invoke-BenchSql $Admin "CREATE SCHEMA [$schema];"
-        $null = Invoke-BenchSql $Admin ((Get-Content -Raw -LiteralPath (Join-Path $Samples 'baseline/sqlserver.sql')).Replace('[dbo]', "[$schema]"))
-        $null = Invoke-BenchSql $Admin @"
-WITH n AS (SELECT TOP (@rows) CAST(ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) AS bigint) AS i FROM sys.all_columns a CROSS JOIN sys.all_columns b CROSS JOIN sys.all_columns c)
-INSERT INTO [$schema].[Instances] (Id, Name, Host, MemoryMb, Location)
-SELECT i, CONCAT('vm-', i), CONCAT('compute-', i % 97), 1024 * (1 + i % 16), CONCAT('EUW', 1 + i % 3, '-R', RIGHT(CONCAT('000', i % 250), 3)) FROM n;
-"@ -Parameters @{ rows = $Rows } -TimeoutSeconds 0
-        foreach ($f in Get-ChildItem (Join-Path $Samples 'inventory/*.json')) {
-            Set-Content -LiteralPath (Join-Path $folder $f.Name) -Value ((Get-Content -Raw -LiteralPath $f.FullName) -replace '(?<![\w\]])dbo\.', "$schema.") -Encoding utf8
-        }
-        $c = @{ Provider = 'SqlServer'; ConnectionString = $ConnectionString; StoreSchema = $store }
     }
+    else { $Offline = $false; $engine = 'SQLite' }
+    $built = New-BenchInventory -Provider $Provider -Rows $Rows -Folder $folder -Ids $Ids -ModuleManifest $ModuleManifest `
+        -Path (Join-Path $Temp 'steps.db') -Admin $Admin -ConnectionString $ConnectionString
+    $c = $built.Cmdlet; $Schemas = $built.Schemas
     Say "table built in $(Format-N $BenchClock.Elapsed.TotalSeconds 'N1') s"
 
     $calls = [ordered]@{}
