@@ -44,6 +44,9 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
+# Issue 17: on SQLite, Invoke-Migrate with its defaults at 0.75 or more of one UPDATE of the same rows.
+$BackfillTarget = 0.75
+$BackfillTargetText = '≥ 0.75'
 $ProgressPreference = 'SilentlyContinue'
 . (Join-Path $PSScriptRoot 'Common.ps1')
 $MigrationId = '0001_instances_compute_host'
@@ -390,9 +393,9 @@ $fig2
     $pauseShares = [double[]]@(for ($r = 0; $r -lt $Repeats; $r++) { $adaptive[$r].RowsPerSecond / $nopause[$r].RowsPerSecond })
     $pauseShare = Get-Median $pauseShares
     Say ("paired ratios to the single UPDATE, defaults: {0}; -Delay 0: {1}; -BatchSize 20000 -Delay 0: {2}" -f (($adaptiveRatios | ForEach-Object { Format-N $_ 'N2' }) -join ', '), (($nopauseRatios | ForEach-Object { Format-N $_ 'N2' }) -join ', '), (($fixedRatios | ForEach-Object { Format-N $_ 'N2' }) -join ', '))
-    Add-Measurement 1 "Backfill of $(Format-N $Rows) rows, Invoke-Migrate defaults: adaptive batches, SQLite pause of 1/4 batch (rows/s)" (Format-N $adaptiveRate) (Format-N $singleRate) $adaptiveRatio '≥ 0.70' (YesNo ($adaptiveRatio -ge 0.7))
-    Add-Measurement 1 "Backfill of $(Format-N $Rows) rows, Invoke-Migrate adaptive, -Delay 0 (rows/s)" (Format-N $nopauseRate) (Format-N $singleRate) $nopauseRatio '≥ 0.70' (YesNo ($nopauseRatio -ge 0.7))
-    Add-Measurement 1 "Backfill of $(Format-N $Rows) rows, Invoke-Migrate -BatchSize 20000 -Delay 0 (rows/s)" (Format-N $fixedRate) (Format-N $singleRate) $fixedRatio '≥ 0.70' (YesNo ($fixedRatio -ge 0.7))
+    Add-Measurement 1 "Backfill of $(Format-N $Rows) rows, Invoke-Migrate defaults: adaptive batches, SQLite pause of 1/4 batch (rows/s)" (Format-N $adaptiveRate) (Format-N $singleRate) $adaptiveRatio $BackfillTargetText (YesNo ($adaptiveRatio -ge $BackfillTarget))
+    Add-Measurement 1 "Backfill of $(Format-N $Rows) rows, Invoke-Migrate adaptive, -Delay 0 (rows/s)" (Format-N $nopauseRate) (Format-N $singleRate) $nopauseRatio $BackfillTargetText (YesNo ($nopauseRatio -ge $BackfillTarget))
+    Add-Measurement 1 "Backfill of $(Format-N $Rows) rows, Invoke-Migrate -BatchSize 20000 -Delay 0 (rows/s)" (Format-N $fixedRate) (Format-N $singleRate) $fixedRatio $BackfillTargetText (YesNo ($fixedRatio -ge $BackfillTarget))
     $null = Invoke-BreakdownFigure $expanded $singleUpdate $triggers
 
 
@@ -569,13 +572,13 @@ $fig2
         "**What else separates Invoke-Migrate from one statement.** Per batch: the probe that finds the batch's end key, a checkpoint row in the store and a commit (an fsync in WAL mode), and the adaptive start (the first batches are small). Per run: planning, the object-version histogram before the walk and, at the end, the data verification (RemainingRows: the histogram again and one count of the rows any check still catches, an OR of the checks' predicates). " +
         "Those three reads cost about $(Format-N $verifyMs 'N0') ms on this table (figure 4 times the same statements on the migrated copy: histogram $(Format-N $histogramMs 'N0') ms, remaining-rows count $(Format-N $remainingMs 'N0') ms), $(Format-N (100 * $verifyMs / (1000 * $nopauseSeconds)) 'N0')% of the -Delay 0 run; " +
         "without them the -Delay 0 batch loop alone would run at about $(Format-N ((1000 * $singleSeconds) / [Math]::Max(1, $loopMs)) 'N2') of the single statement's rate."
-    $missed1 = @(@(if ($adaptiveRatio -lt 0.7) { "the defaults ($(Format-N $adaptiveRatio 'N2'))" }) + @(if ($nopauseRatio -lt 0.7) { "-Delay 0 ($(Format-N $nopauseRatio 'N2'))" }) + @(if ($fixedRatio -lt 0.7) { "-BatchSize 20000 -Delay 0 ($(Format-N $fixedRatio 'N2'))" }))
+    $missed1 = @(@(if ($adaptiveRatio -lt $BackfillTarget) { "the defaults ($(Format-N $adaptiveRatio 'N2'))" }) + @(if ($nopauseRatio -lt $BackfillTarget) { "-Delay 0 ($(Format-N $nopauseRatio 'N2'))" }) + @(if ($fixedRatio -lt $BackfillTarget) { "-BatchSize 20000 -Delay 0 ($(Format-N $fixedRatio 'N2'))" }))
     if ($missed1.Count -gt 0) {
         $fig1 += " **Target missed** for $($missed1 -join ' and ')."
-        if ($adaptiveRatio -lt 0.7 -and $nopauseRatio -ge 0.7) {
-            $fig1 += " Without the pause the same batches meet it; the defaults give up $(Format-N (100 * (1 - $pauseShare)) 'N0')% of the throughput for the concurrent writer's latency (figure 3). The target was set before the pause existed; on SQLite it holds for -Delay 0, which is the right choice when nothing else writes to the database."
+        if ($adaptiveRatio -lt $BackfillTarget -and $nopauseRatio -ge $BackfillTarget) {
+            $fig1 += " Without the pause the same batches meet it; the defaults give up $(Format-N (100 * (1 - $pauseShare)) 'N0')% of the throughput for the concurrent writer's latency (figure 3). Without the pause it holds, which is the right choice when nothing else writes to the database."
         }
-        if ($nopauseRatio -lt 0.7 -or $fixedRatio -lt 0.7) {
+        if ($nopauseRatio -lt $BackfillTarget -or $fixedRatio -lt $BackfillTarget) {
             $fig1 += " Without the pause, what remains is the per-batch work (a commit and a checkpoint row per batch) and the reads before and after the walk estimated above."
         }
     }
