@@ -56,7 +56,6 @@ if (-not (Test-Path -LiteralPath $ModuleManifest)) { throw "Bench: the module ma
 $ModuleManifest = (Resolve-Path -LiteralPath $ModuleManifest).Path
 $Samples = Join-Path $PSScriptRoot '../samples'
 $InventoryFolder = Join-Path $Samples 'inventory'
-$BaselineSql = Join-Path $Samples 'baseline/sqlite.sql'
 Import-Module (Join-Path $Samples 'DemoDatabase.psm1') -Force
 Import-Module $ModuleManifest -Force
 
@@ -90,19 +89,7 @@ function Connection([string]$Database) { @{ Provider = 'Sqlite'; ConnectionStrin
 # The inventory of samples/Demo.ps1 (same baseline schema and rows), expanded with migration 0001.
 function New-ExpandedInventory([string]$Path, [int]$Count) {
     Remove-Database $Path
-    $db = Open-DemoDatabase -ModuleManifest $ModuleManifest -Path $Path
-    try {
-        foreach ($statement in (Get-Content -Raw -LiteralPath $BaselineSql) -split ';') {
-            $text = ($statement -split "`n" | Where-Object { $_ -notmatch '^\s*--' }) -join "`n"
-            if ($text.Trim()) { $null = Invoke-DemoSql $db $text }
-        }
-        $null = Invoke-DemoSql $db @"
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $Count)
-INSERT INTO Instances (Id, Name, Host, MemoryMb, Location)
-SELECT i, 'vm-' || i, 'compute-' || (i % 97), 1024 * (1 + i % 16), 'EUW' || (1 + i % 3) || '-R' || substr('000' || (i % 250), -3) FROM n
-"@
-    }
-    finally { $db.Dispose() }
+    Initialize-BenchSqliteInventory $Path $Count $ModuleManifest
     $c = Connection $Path
     $state = Invoke-Expand @c -Path $InventoryFolder -Id $MigrationId -Confirm:$false -WarningAction SilentlyContinue
     if ($state.Phase -ne 'Expanded') { Fail "expanding $MigrationId on $Path left it in phase $($state.Phase) ($($state.LastError))." }

@@ -254,10 +254,53 @@ function Write-BackfillBreakdown($Breakdown) {
     Say ("{0,-88} {1,9} ms   100%  in {2} batches" -f 'the run (Invoke-Migrate wall time)', (Format-N $Breakdown.WallMs 'N0'), (Format-N $Breakdown.Batches 'N0'))
 }
 
-# The Instances table of samples/baseline with -Rows rows (the rows of samples/Demo.ps1's shape), and a
-# folder with the sample migrations -Ids: on SQLite a database file at -Path; on SQL Server a schema of
-# its own (and its _store schema) through -Admin (an open connection, bench/SqlServerClient.psm1), the
-# migrations rewritten to that schema. Returns the cmdlet parameters for it, and the schemas to drop.
+# The Instances table of samples/baseline with -Rows rows (the rows of samples/Demo.ps1), in a SQLite
+# database file at -Path (created; samples/DemoDatabase.psm1 must be imported).
+function Initialize-BenchSqliteInventory([string]$Path, [int]$Rows, [string]$ModuleManifest) {
+    $db = Open-DemoDatabase -ModuleManifest $ModuleManifest -Path $Path
+    try {
+        foreach ($statement in (Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot '../samples/baseline/sqlite.sql')) -split ';') {
+            $text = ($statement -split "`n" | Where-Object { $_ -notmatch '^\s*--' }) -join "`n"
+            if ($text.Trim()) { $null = Invoke-DemoSql $db $text }
+        }
+        $null = Invoke-DemoSql $db @"
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $Rows)
+INSERT INTO Instances (Id, Name, Host, MemoryMb, Location)
+SELECT i, 'vm-' || i, 'compute-' || (i % 97), 1024 * (1 + i % 16), 'EUW' || (1 + i % 3) || '-R' || substr('000' || (i % 250), -3) FROM n
+"@
+    }
+    finally { $db.Dispose() }
+}
+
+# The same table and rows in the new SQL Server schema -Schema, through -Admin (bench/SqlServerClient.psm1).
+function Initialize-BenchSqlServerInventory($Admin, [string]$Schema, [int]$Rows, [int]$TimeoutSeconds = 600) {
+    $null = Invoke-BenchSql $Admin "CREATE SCHEMA [$Schema];"
+    $null = Invoke-BenchSql $Admin ((Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot '../samples/baseline/sqlserver.sql')).Replace('[dbo]', "[$Schema]"))
+    $null = Invoke-BenchSql $Admin @"
+WITH n AS (SELECT TOP (@rows) CAST(ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) AS bigint) AS i FROM sys.all_columns a CROSS JOIN sys.all_columns b CROSS JOIN sys.all_columns c)
+INSERT INTO [$Schema].[Instances] (Id, Name, Host, MemoryMb, Location)
+SELECT i, CONCAT('vm-', i), CONCAT('compute-', i % 97), 1024 * (1 + i % 16), CONCAT('EUW', 1 + i % 3, '-R', RIGHT(CONCAT('000', i % 250), 3)) FROM n;
+"@ -Parameters @{ rows = $Rows } -TimeoutSeconds $TimeoutSeconds
+}
+
+# The server a bench runs against: for SqlServer an open admin connection (bench/SqlServerClient.psm1),
+# whether expand needs -AllowOffline (an edition without online index builds) and the engine's name.
+function Open-BenchTarget([string]$Provider, [string]$ModuleManifest, [string]$ConnectionString, [string]$Bench) {
+    if ($Provider -ne 'SqlServer') { return [pscustomobject]@{ Admin = $null; Offline = $false; Engine = 'SQLite' } }
+    if (-not $ConnectionString) { throw "$Bench bench: -Provider SqlServer needs -ConnectionString or ONLINEMIGRATIONS_TEST_SQLSERVER." }
+    Import-Module (Join-Path $PSScriptRoot 'SqlServerClient.psm1') -Force
+    $admin = Open-BenchSqlServer -ModuleManifest $ModuleManifest -ConnectionString $ConnectionString
+    $server = Invoke-BenchSql $admin "SELECT @@VERSION AS v, CAST(SERVERPROPERTY('EngineEdition') AS int) AS ee"
+    [pscustomobject]@{
+        Admin   = $admin
+        Offline = $server.ee -notin 3, 5, 8
+        Engine  = if ($server.v -match 'Babelfish') { 'the T-SQL engine (Babelfish)' } else { 'SQL Server' }
+    }
+}
+
+# The Instances table with -Rows rows and a folder with the sample migrations -Ids: on SQLite a database
+# file at -Path; on SQL Server a schema of its own (and its _store schema) through -Admin, the migrations
+# rewritten to that schema. Returns the cmdlet parameters for it, and the schemas to drop.
 function New-BenchInventory {
     param([Parameter(Mandatory)][ValidateSet('Sqlite', 'SqlServer')][string]$Provider, [Parameter(Mandatory)][int]$Rows,
         [Parameter(Mandatory)][string]$Folder, [string[]]$Ids, [string]$ModuleManifest, [string]$Path, $Admin, [string]$ConnectionString)
@@ -266,30 +309,12 @@ function New-BenchInventory {
     $files = @(Get-ChildItem (Join-Path $samples 'inventory/*.json') | Where-Object { -not $Ids -or $_.BaseName -in $Ids })
     if ($Provider -eq 'Sqlite') {
         Import-Module (Join-Path $samples 'DemoDatabase.psm1') -Force
-        $db = Open-DemoDatabase -ModuleManifest $ModuleManifest -Path $Path
-        try {
-            foreach ($statement in (Get-Content -Raw -LiteralPath (Join-Path $samples 'baseline/sqlite.sql')) -split ';') {
-                $text = ($statement -split "`n" | Where-Object { $_ -notmatch '^\s*--' }) -join "`n"
-                if ($text.Trim()) { $null = Invoke-DemoSql $db $text }
-            }
-            $null = Invoke-DemoSql $db @"
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $Rows)
-INSERT INTO Instances (Id, Name, Host, MemoryMb, Location)
-SELECT i, 'vm-' || i, 'compute-' || (i % 97), 1024 * (1 + i % 16), 'EUW' || (1 + i % 3) || '-R' || substr('000' || (i % 250), -3) FROM n
-"@
-        }
-        finally { $db.Dispose() }
+        Initialize-BenchSqliteInventory $Path $Rows $ModuleManifest
         $files | Copy-Item -Destination $Folder
         return [pscustomobject]@{ Cmdlet = @{ Provider = 'Sqlite'; ConnectionString = "Data Source=$Path" }; Schemas = @() }
     }
     $schema = "om_bench_$([guid]::NewGuid().ToString('N').Substring(0, 6))"; $store = "${schema}_store"
-    $null = Invoke-BenchSql $Admin "CREATE SCHEMA [$schema];"
-    $null = Invoke-BenchSql $Admin ((Get-Content -Raw -LiteralPath (Join-Path $samples 'baseline/sqlserver.sql')).Replace('[dbo]', "[$schema]"))
-    $null = Invoke-BenchSql $Admin @"
-WITH n AS (SELECT TOP (@rows) CAST(ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) AS bigint) AS i FROM sys.all_columns a CROSS JOIN sys.all_columns b CROSS JOIN sys.all_columns c)
-INSERT INTO [$schema].[Instances] (Id, Name, Host, MemoryMb, Location)
-SELECT i, CONCAT('vm-', i), CONCAT('compute-', i % 97), 1024 * (1 + i % 16), CONCAT('EUW', 1 + i % 3, '-R', RIGHT(CONCAT('000', i % 250), 3)) FROM n;
-"@ -Parameters @{ rows = $Rows } -TimeoutSeconds 0
+    Initialize-BenchSqlServerInventory $Admin $schema $Rows -TimeoutSeconds 0
     foreach ($f in $files) {
         Set-Content -LiteralPath (Join-Path $Folder $f.Name) -Value ((Get-Content -Raw -LiteralPath $f.FullName) -replace '(?<![\w\]])dbo\.', "$schema.") -Encoding utf8
     }

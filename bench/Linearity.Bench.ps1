@@ -69,15 +69,8 @@ function Measure-Size([int]$Rows, [string]$Name) {
 }
 
 try {
-    if ($Provider -eq 'SqlServer') {
-        if (-not $ConnectionString) { throw 'Linearity bench: -Provider SqlServer needs -ConnectionString or ONLINEMIGRATIONS_TEST_SQLSERVER.' }
-        Import-Module (Join-Path $PSScriptRoot 'SqlServerClient.psm1') -Force
-        $Admin = Open-BenchSqlServer -ModuleManifest $ModuleManifest -ConnectionString $ConnectionString
-        $server = Invoke-BenchSql $Admin "SELECT @@VERSION AS v, CAST(SERVERPROPERTY('EngineEdition') AS int) AS ee"
-        $Offline = $server.ee -notin 3, 5, 8
-        $engine = if ($server.v -match 'Babelfish') { 'the T-SQL engine (Babelfish)' } else { 'SQL Server' }
-    }
-    else { $Offline = $false; $engine = 'SQLite' }
+    $target = Open-BenchTarget $Provider $ModuleManifest $ConnectionString 'Linearity'
+    $Admin = $target.Admin; $Offline = $target.Offline; $engine = $target.Engine
     Step "Linearity: $engine, sizes $(($Sizes | ForEach-Object { Format-N $_ }) -join ', ')"
     $machine = Get-BenchMachine $ModuleManifest
     $machine.GetEnumerator() | ForEach-Object { Say "$($_.Key): $($_.Value)" }

@@ -66,13 +66,7 @@ function New-ExpandedInventory([int]$Count) {
     $store = "${schema}_store"
     $Schemas.Add($schema); $Schemas.Add($store)
     $table = "[$schema].[Instances]"
-    $null = Invoke-BenchSql $Admin "CREATE SCHEMA [$schema];"
-    $null = Invoke-BenchSql $Admin ((Get-Content -Raw -LiteralPath (Join-Path $Samples 'baseline/sqlserver.sql')).Replace('[dbo]', "[$schema]"))
-    $null = Invoke-BenchSql $Admin @"
-WITH n AS (SELECT TOP (@rows) CAST(ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) AS bigint) AS i FROM sys.all_columns a CROSS JOIN sys.all_columns b CROSS JOIN sys.all_columns c)
-INSERT INTO $table (Id, Name, Host, MemoryMb, Location)
-SELECT i, CONCAT('vm-', i), CONCAT('compute-', i % 97), 1024 * (1 + i % 16), CONCAT('EUW', 1 + i % 3, '-R', RIGHT(CONCAT('000', i % 250), 3)) FROM n;
-"@ -Parameters @{ rows = $Count }
+    Initialize-BenchSqlServerInventory $Admin $schema $Count
     $n = (Invoke-BenchSql $Admin "SELECT COUNT_BIG(*) AS n FROM $table").n
     if ($n -ne $Count) { Fail "$table holds $n rows instead of $Count." }
     $folder = Join-Path $Temp "migrations-$schema"

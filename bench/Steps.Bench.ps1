@@ -72,15 +72,8 @@ function Get-StepNature([string]$Sql) {
 try {
     Step "Steps: $Provider, $(Format-N $Rows) rows, migrations $($Ids -join ', ')"
     $folder = Join-Path $Temp 'migrations'
-    if ($Provider -eq 'SqlServer') {
-        if (-not $ConnectionString) { throw 'Steps bench: -Provider SqlServer needs -ConnectionString or ONLINEMIGRATIONS_TEST_SQLSERVER.' }
-        Import-Module (Join-Path $PSScriptRoot 'SqlServerClient.psm1') -Force
-        $Admin = Open-BenchSqlServer -ModuleManifest $ModuleManifest -ConnectionString $ConnectionString
-        $server = Invoke-BenchSql $Admin "SELECT @@VERSION AS v, CAST(SERVERPROPERTY('EngineEdition') AS int) AS ee"
-        $Offline = $server.ee -notin 3, 5, 8
-        $engine = if ($server.v -match 'Babelfish') { 'the T-SQL engine (Babelfish)' } else { 'SQL Server' }
-    }
-    else { $Offline = $false; $engine = 'SQLite' }
+    $target = Open-BenchTarget $Provider $ModuleManifest $ConnectionString 'Steps'
+    $Admin = $target.Admin; $Offline = $target.Offline; $engine = $target.Engine
     $built = New-BenchInventory -Provider $Provider -Rows $Rows -Folder $folder -Ids $Ids -ModuleManifest $ModuleManifest `
         -Path (Join-Path $Temp 'steps.db') -Admin $Admin -ConnectionString $ConnectionString
     $c = $built.Cmdlet; $Schemas = $built.Schemas
