@@ -25,7 +25,7 @@ $result = Invoke-Pester -Configuration $config
 
 # Pester marks the tests of a block whose BeforeAll failed as failed; a file that does not parse,
 # or a failed AfterAll, fails no test at all yet is a failure: count each such one once.
-$unattributed = @(@($result.FailedContainers) + @($result.FailedBlocks) | Where-Object { $_ -and $_.FailedCount -eq 0 }).Count
+$unattributed = @(@($result.FailedContainers) + @($result.FailedBlocks) | Where-Object { $_ -and $_.FailedCount -eq 0 })
 # Every test Pester ran is in exactly one count: Inconclusive and NotRun are reported and fail the run
 # (a test that cannot run here is skipped with -Skip or Set-ItResult -Skipped -Because <reason>).
 $inconclusive = @($result.Tests | Where-Object Result -EQ 'Inconclusive')
@@ -33,7 +33,7 @@ $notRun = @($result.Tests | Where-Object Result -EQ 'NotRun')
 $counted = $result.PassedCount + $result.FailedCount + $result.SkippedCount + $inconclusive.Count + $notRun.Count
 $counts = [ordered]@{
     Passed       = $result.PassedCount
-    Failed       = $result.FailedCount + $unattributed
+    Failed       = $result.FailedCount + $unattributed.Count
     Skipped      = $result.SkippedCount
     Inconclusive = $inconclusive.Count
     NotRun       = $notRun.Count
@@ -53,7 +53,7 @@ $counts = [ordered]@{
             }
             [ordered]@{ Name = $_.ExpandedPath; File = $_.ScriptBlock.File; Message = $message }
         }) +
-        @(@($result.FailedContainers) + @($result.FailedBlocks) | Where-Object { $_ -and $_.FailedCount -eq 0 } | ForEach-Object {
+        @($unattributed | ForEach-Object {
             $message = @($_.ErrorRecord | ForEach-Object { "$_" }) -join ' '
             [ordered]@{ Name = "$($_.Name) (setup or teardown)"; File = "$($_.Item)"; Message = $message }
         })
