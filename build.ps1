@@ -169,10 +169,11 @@ function Get-TrxCounts([string]$TrxPath) {
     # (a skip always has its reason there); Inconclusive, and any outcome not listed here (Pending,
     # Warning, NotRunnable, ...), is reported and fails the run.
     $passed = @($results | Where-Object outcome -eq 'Passed').Count
-    $failed = @($results | Where-Object { $_.outcome -in 'Failed', 'Error', 'Timeout', 'Aborted' }).Count
+    $failedResults = @($results | Where-Object { $_.outcome -in 'Failed', 'Error', 'Timeout', 'Aborted' })
+    $failed = $failedResults.Count
     $skipped = @($results | Where-Object { $_.outcome -in 'NotExecuted', 'Skipped' }).Count
     $inconclusive = @($results | Where-Object outcome -eq 'Inconclusive').Count
-    $failures = @($results | Where-Object { $_.outcome -in 'Failed', 'Error', 'Timeout', 'Aborted' } | ForEach-Object {
+    $failures = @($failedResults | ForEach-Object {
         $message = $_.SelectSingleNode(".//*[local-name()='Message']")
         [pscustomobject]@{ Name = $_.testName; File = $null; Message = if ($message) { $message.InnerText } else { $_.outcome } }
     })
