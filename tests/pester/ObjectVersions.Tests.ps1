@@ -92,3 +92,53 @@ Describe 'The ObjectVersions view on <Provider>' -ForEach (Get-TestProvider) {
         (Invoke-Sql $db "SELECT COUNT(*) AS n FROM $T WHERE ObjectVersion IS NULL OR ObjectVersion <> '2.1'").n | Should -Be 0
     }
 }
+
+Describe 'Object versions counted across the walk''s key batches on <Provider>' -ForEach (Get-TestProvider) {
+    # The gates and Invoke-Migrate's verification read a large table in key batches of 20,000 rows (SQL
+    # Server), one statement per batch that also finds the next batch's bound. 50,000 rows on a character
+    # key make three batches; a row of another version in the first, middle or last must still be counted.
+    BeforeAll {
+        if (-not $Skip) {
+            $script:db = New-TestDatabase -Provider $Provider
+            $script:om = Get-TestConnectionParameters $db
+            $script:T = Get-TestTableName $db 'Tagged'
+            Invoke-Sql $db "CREATE TABLE $T ([Code] varchar(20) NOT NULL PRIMARY KEY, Name varchar(20) NULL)"
+            $rows = if ($db.Provider -eq 'Sqlite') {
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000) INSERT INTO $T ([Code], Name) SELECT 'k-' || printf('%05d', i), 'n' FROM n"
+            }
+            else {
+                "WITH n AS (SELECT TOP (50000) ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) AS i FROM sys.all_columns a CROSS JOIN sys.all_columns b) INSERT INTO $T ([Code], Name) SELECT CONCAT('k-', RIGHT(CONCAT('0000', i), 5)), 'n' FROM n"
+            }
+            Invoke-Sql $db $rows
+            $script:folder = New-TestMigrationFolder $db -Files @{
+                '0001_track.json' = '{ "objectVersion": "2.0", "deprecationWindow": "0", "operations": [
+                    { "trackObjectVersion": { "table": "dbo.Tagged", "column": "ObjectVersion" } } ] }'
+            }
+        }
+    }
+    AfterAll { if (-not $Skip) { Remove-TestWorkspace $db -Folder $folder } }
+
+    It 'every row at the version passes; a row older in the last batch, NULL in the first and newer in the middle are each counted' -Skip:$Skip {
+        $null = Invoke-Expand @om -Path $folder -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop
+        (Invoke-Migrate @om -Confirm:$false -ErrorAction Stop).RowsMigrated | Should -Be 50000
+        $gate = @((Test-ContractReady @om -Id 0001_track).Checks | Where-Object Name -eq 'ObjectVersion')[0]
+        $gate.Passed | Should -BeTrue -Because $gate.Detail
+
+        Invoke-Sql $db "UPDATE $T SET ObjectVersion = NULL WHERE [Code] = 'k-00002'"
+        Invoke-Sql $db "UPDATE $T SET ObjectVersion = '3.0' WHERE [Code] = 'k-25000'"
+        Invoke-Sql $db "UPDATE $T SET ObjectVersion = '1.9' WHERE [Code] IN ('k-49999', 'k-50000')"
+        $gate = @((Test-ContractReady @om -Id 0001_track).Checks | Where-Object Name -eq 'ObjectVersion')[0]
+        $gate.Passed | Should -BeFalse
+        $gate.Detail | Should -Match '3 row\(s\) older than 2\.0'
+        $gate.Detail | Should -Match '2 row\(s\) at 1\.9'
+        $gate.Detail | Should -Match '1 row\(s\) at NULL'
+
+        # Invoke-Migrate's verification counts the same way: the three older rows, not the newer one.
+        $r = Invoke-Migrate @om -Confirm:$false -ErrorAction Stop
+        $r.RowsMigrated | Should -Be 3
+        $r.ExitCode | Should -Be 0
+        (Invoke-Sql $db "SELECT ObjectVersion FROM $T WHERE [Code] = 'k-25000'").ObjectVersion | Should -Be '3.0'
+        (Invoke-Sql $db "SELECT COUNT(*) AS n FROM $T WHERE ObjectVersion = '2.0'").n | Should -Be 49999
+        (Test-ContractReady @om -Id 0001_track).Checks.Where({ $_.Name -eq 'ObjectVersion' })[0].Passed | Should -BeTrue
+    }
+}

@@ -140,6 +140,10 @@ public interface IDialect
     string VersionHistogram(QualifiedName table, string versionColumn, string? counting = null);
     /// <summary>Counts rows per object version in the key range (as <see cref="CountRange"/>).</summary>
     string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn, string? counting = null);
+    /// <summary>Counts the next batch of a single-column key's rows in one statement that also returns the batch's
+    /// size and last key (see <see cref="KeysetStatements.TallyBatch"/>); null where <paramref name="key"/>'s type
+    /// cannot be aggregated with MAX, so the walk reads each range's end apart (<see cref="BatchEnd"/>).</summary>
+    string? TallyBatch(QualifiedName table, ColumnInfo key, bool hasLower, string? groupBy, IReadOnlyList<string> counts);
     /// <summary>Statements at the start of each backfill batch's transaction that mark its writes, so sync
     /// triggers skip their reverse direction.</summary>
     IReadOnlyList<string> BeginBackfillSession();

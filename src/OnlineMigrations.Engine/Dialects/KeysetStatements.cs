@@ -62,6 +62,28 @@ internal sealed class KeysetStatements(Func<string, string> quote, Func<Qualifie
     public string VersionHistogramRange(QualifiedName t, IReadOnlyList<string> keys, bool hasLower, string column, string? counting = null) =>
         $"SELECT {quote(column)}, {count}{Counting(counting)} FROM {table(t)} WHERE {Range(Keys(keys), hasLower)} GROUP BY {quote(column)}{end}";
 
+    /// <summary>
+    /// One statement per key range that reads the range's rows once: the next @n rows after @lo_0 (unless first)
+    /// and up to @hi_0, counted (per <paramref name="groupBy"/> when given), with a count per predicate of
+    /// <paramref name="counts"/>, then the batch's row count and greatest key over the whole batch (window
+    /// aggregates over the groups), so that the walk needs no second read for its next bound.
+    /// Columns: [group], rows, one per count, batch rows, batch end key. A single-column key only.
+    /// </summary>
+    public string TallyBatch(QualifiedName t, string key, bool hasLower, string? groupBy, IReadOnlyList<string> counts)
+    {
+        var k = quote(key);
+        var where = (hasLower ? KeyRange.After([k]) + " AND " : "") + KeyRange.UpTo([k]);
+        var batch = First("@n", "*", $"FROM {table(t)} WHERE {where} ORDER BY {k}");
+        var countOf = count.Replace("(*)", "", StringComparison.Ordinal);
+        var columns = new List<string>();
+        if (groupBy is not null) columns.Add(quote(groupBy));
+        columns.Add(count);
+        columns.AddRange(counts.Select(c => $"{countOf}(CASE WHEN ({c}) THEN 1 END)"));
+        columns.Add(groupBy is null ? count : $"SUM({count}) OVER ()");
+        columns.Add(groupBy is null ? $"MAX({k})" : $"MAX(MAX({k})) OVER ()");
+        return $"SELECT {string.Join(", ", columns)} FROM ({batch}) AS {quote(t.Name)}" + (groupBy is null ? "" : $" GROUP BY {quote(groupBy)}") + end;
+    }
+
     public string VersionOlder(string column, IReadOnlyList<string> olderVersions) =>
         olderVersions.Count == 0
             ? $"({quote(column)} IS NULL)"

@@ -366,6 +366,9 @@ public sealed class SqlServerDialect(string storeSchema = SqlServerStoreSql.Defa
     public string VersionHistogram(QualifiedName table, string versionColumn, string? counting = null) => _keyset.VersionHistogram(table, versionColumn, counting);
     public string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn, string? counting = null) =>
         _keyset.VersionHistogramRange(table, keys, hasLower, versionColumn, counting);
+    public string? TallyBatch(QualifiedName table, ColumnInfo key, bool hasLower, string? groupBy, IReadOnlyList<string> counts) =>
+        // MAX takes every type a key can have but bit.
+        key.Type.Split('(')[0].Trim().Trim('[', ']').Equals("bit", StringComparison.OrdinalIgnoreCase) ? null : _keyset.TallyBatch(table, key.Name, hasLower, groupBy, counts);
     public bool BatchedReads => true;
 
     /// <summary>Below the lock-escalation threshold (about 5,000 locks on one object).</summary>

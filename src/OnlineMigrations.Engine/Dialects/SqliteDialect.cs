@@ -247,6 +247,8 @@ public sealed class SqliteDialect : IDialect
     public string VersionHistogramRange(QualifiedName table, IReadOnlyList<string> keys, bool hasLower, string versionColumn, string? counting = null) =>
         _keyset.VersionHistogramRange(table, keys, hasLower, versionColumn, counting);
     // WAL: a reader holds no lock that blocks a writer, however long it reads.
+    public string? TallyBatch(QualifiedName table, ColumnInfo key, bool hasLower, string? groupBy, IReadOnlyList<string> counts) =>
+        _keyset.TallyBatch(table, key.Name, hasLower, groupBy, counts);
     public bool BatchedReads => false;
 
     public int MaxBatchRows => 20_000;

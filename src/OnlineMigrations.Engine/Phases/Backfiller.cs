@@ -250,7 +250,7 @@ public sealed class Backfiller(TargetDatabase target, MigrateOptions options)
         var set = w.Assignments.Select(a => (a.Column, $"CASE WHEN {a.Needed} THEN {a.Value} ELSE {d.Column(a.Column)} END")).ToList();
         if (w.VersionColumn is not null && definition.Version is { } version)
         {
-            var histogram = new RowCounter(target).Histogram(w.Table, w.VersionColumn).Keys.Where(v => v != RowCounter.NullVersion);
+            var histogram = new RowCounter(target).Histogram(w.Table, w.VersionColumn, version.Text).Keys.Where(v => v != RowCounter.NullVersion);
             var older = ObjectVersions.Older(version, histogram);
             var names = older.Select((v, i) => $"@v_{i}").ToList();
             for (var i = 0; i < older.Count; i++) versionParameters[names[i]] = older[i];

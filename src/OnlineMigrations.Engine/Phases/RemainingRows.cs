@@ -49,7 +49,7 @@ public sealed class RemainingRows(TargetDatabase target)
             if (tracked.TryGetValue(table, out var column) && target.Dialect.BatchedReads)
             {
                 // Key-range walks are the cost here (SQL Server): one walk reads both.
-                var histogram = counter.Histogram(table, column, any);
+                var histogram = counter.Histogram(table, column, any, definition.Version!.Text);
                 versions[table] = histogram.ToDictionary(x => x.Key, x => x.Value.Rows, StringComparer.Ordinal);
                 checkRows = histogram.Values.Sum(x => x.Matching);
                 if (includeVersions)

@@ -84,6 +84,7 @@ public sealed class InlineTSqlCoverageTests
         ["KeysetStatements.cs:CountRows"] = [Dialect + "Backfill_and_counting_statements_every_spelling"],
         ["KeysetStatements.cs:VersionHistogram"] = [Dialect + "Backfill_and_counting_statements_every_spelling"],
         ["KeysetStatements.cs:VersionHistogramRange"] = [Dialect + "Backfill_and_counting_statements_every_spelling"],
+        ["KeysetStatements.cs:TallyBatch"] = [Dialect + "Backfill_and_counting_statements_every_spelling"],
         ["KeysetStatements.cs:VersionOlder"] = [Dialect + "Expressions_every_spelling"],
         // ---- the store's parameterised queries and its DDL (with the statements its dynamic SQL runs)
         ["StoreSql.cs:SetTimestamp"] = [Store + "Parameterised_queries_parse", Store + "Store_queries_every_spelling"],

@@ -410,6 +410,8 @@ public sealed class SqlServerDialectTSqlTests
             ("VersionHistogramRange", D.VersionHistogramRange(t, keys, hasLower, name)),
             ("VersionHistogram where", D.VersionHistogram(t, name, where)),
             ("VersionHistogramRange where", D.VersionHistogramRange(t, keys, hasLower, name, where)),
+            ("TallyBatch", D.TallyBatch(t, new ColumnInfo(keys[0], "int", false, null, null, false, false), hasLower, null, [where, $"{D.Column(name)} = @expected_version"])!),
+            ("TallyBatch grouped", D.TallyBatch(t, new ColumnInfo(keys[0], "nvarchar(20)", false, null, null, false, false), hasLower, name, [where])!),
         ];
     }
 
@@ -446,6 +448,10 @@ public sealed class SqlServerDialectTSqlTests
         }
         Assert.Contains("TOP (@n)", batchEnd);
         Assert.DoesNotContain("OFFSET", batchEnd, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(hasLower, statements["TallyBatch"].Contains("@lo_0"));
+        Assert.Contains("@hi_0", statements["TallyBatch grouped"]);
+        // MAX cannot take a bit: the walk reads each range's end apart.
+        Assert.Null(D.TallyBatch(t, new ColumnInfo(Plain, "bit", false, null, null, false, false), hasLower, null, []));
     }
 
     [Fact]
